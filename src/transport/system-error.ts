@@ -1,0 +1,26 @@
+/** A failed system call, with the errno name as `code` (`EAGAIN`, `EINVAL`, `ECONNREFUSED`, …). */
+export class SystemError extends Error {
+  override readonly name = 'SystemError';
+  /** errno name, e.g. `EINVAL`. */
+  readonly code: string;
+  /** Numeric errno. */
+  readonly errno: number;
+  /** The system call that failed, e.g. `sendmsg`. */
+  readonly syscall: string;
+
+  constructor(syscall: string, code: string, errno: number, detail?: string) {
+    super(`${syscall} failed: ${code}${detail ? ` (${detail})` : ''}`);
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+/** The transport was closed (by us or the peer) while an operation was pending. */
+export class TransportClosedError extends Error {
+  override readonly name = 'TransportClosedError';
+  readonly code = 'ERR_TRANSPORT_CLOSED';
+  constructor(message = 'transport is closed') {
+    super(message);
+  }
+}
