@@ -112,11 +112,12 @@ function renderParenthesized(type: VarlinkStructType | VarlinkEnumType, indent: 
 
   const inner = indent + INDENT;
   const lines: string[] = ['('];
-  const entries = type.kind === 'struct' ? type.fields : type.values;
+  const entries: readonly { readonly name: string; readonly doc?: string; readonly type?: VarlinkType }[] =
+    type.kind === 'struct' ? type.fields : type.values;
   entries.forEach((entry, i) => {
     pushDoc(lines, entry.doc, inner);
     const comma = i < entries.length - 1 ? ',' : '';
-    if ('type' in entry) {
+    if (entry.type !== undefined) {
       const head = `${inner}${entry.name}: `;
       lines.push(`${head}${renderType(entry.type, inner, head.length)}${comma}`);
     } else {

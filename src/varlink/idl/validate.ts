@@ -1,0 +1,219 @@
+import type { VarlinkInterface, VarlinkStructType, VarlinkType } from './idl-types.js';
+
+/** Options for checking a value against an IDL type. */
+export interface ValidateOptions {
+  /**
+   * Fields a struct does not declare: `'reject'` (the default; what a service does with call
+   * parameters) or `'ignore'` (what a client should do with replies, so services can grow).
+   */
+  readonly unknownFields?: 'reject' | 'ignore';
+}
+
+/** One step of a path into a value: a field or map key, or an array index. */
+export type VarlinkValuePathSegment = string | number;
+
+/**
+ * A value that does not match its IDL type. `parameter` is the top-level field to report in
+ * `org.varlink.service.InvalidParameter`; `field` is the full path, e.g. `config.paths[2]`.
+ */
+export class VarlinkValidationError extends Error {
+  override readonly name = 'VarlinkValidationError';
+  readonly code = 'ERR_VARLINK_INVALID_VALUE';
+  /** The path from the checked value to the offending one; empty when the value itself is wrong. */
+  readonly path: readonly VarlinkValuePathSegment[];
+  /** `path` as text: names joined by `.`, indices as `[n]`, keys that are not field names as `["key"]`. */
+  readonly field: string;
+  /** The first field of `path` (the parameter name), or `''` when the value itself is wrong. */
+  readonly parameter: string;
+  /** What is wrong, without the path. */
+  readonly reason: string;
+
+  constructor(path: readonly VarlinkValuePathSegment[], reason: string) {
+    const field = formatPath(path);
+    super(field === '' ? reason : `invalid parameter '${field}': ${reason}`);
+    this.path = path;
+    this.field = field;
+    this.parameter = path.length > 0 ? String(path[0]) : '';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Checks `value` against `type`, resolving named types in `iface`.
+ * @returns the first mismatch, or `undefined` when the value conforms.
+ */
+export function checkValue(
+  iface: VarlinkInterface,
+  type: VarlinkType,
+  value: unknown,
+  options: ValidateOptions = {},
+): VarlinkValidationError | undefined {
+  const problem = new Checker(iface, options.unknownFields ?? 'reject').check(type, value, []);
+  return problem && new VarlinkValidationError(problem.path, problem.reason);
+}
+
+/**
+ * Checks message parameters (of a call, a reply or an error) against a struct. An absent or `null`
+ * `parameters` member means `{}`, as the protocol requires.
+ * @returns the first mismatch, or `undefined` when the parameters conform.
+ */
+export function checkParameters(
+  iface: VarlinkInterface,
+  struct: VarlinkStructType,
+  parameters: unknown,
+  options: ValidateOptions = {},
+): VarlinkValidationError | undefined {
+  return checkValue(iface, struct, parameters ?? {}, options);
+}
+
+/**
+ * Like {@link checkParameters}, but throws.
+ * @throws {VarlinkValidationError} naming the offending field.
+ */
+export function validateParameters(
+  iface: VarlinkInterface,
+  struct: VarlinkStructType,
+  parameters: unknown,
+  options: ValidateOptions = {},
+): void {
+  const error = checkParameters(iface, struct, parameters, options);
+  if (error) throw error;
+}
+
+/** The smallest and largest `int` accepted: the combined signed and unsigned 64-bit range (UAPI.20). */
+export const VARLINK_INT_MIN = -(2n ** 63n);
+export const VARLINK_INT_MAX = 2n ** 64n - 1n;
+
+const DECIMAL_INTEGER = /^-?(?:0|[1-9]\d*)$/;
+
+interface Problem {
+  readonly path: VarlinkValuePathSegment[];
+  readonly reason: string;
+}
+
+class Checker {
+  constructor(
+    private readonly iface: VarlinkInterface,
+    private readonly unknownFields: 'reject' | 'ignore',
+  ) {}
+
+  check(type: VarlinkType, value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
+    if (type.kind === 'nullable') {
+      return value === null || value === undefined ? undefined : this.check(type.type, value, path);
+    }
+    if (value === null || value === undefined) {
+      return { path, reason: value === null ? 'must not be null' : 'is missing' };
+    }
+    switch (type.kind) {
+      case 'bool':
+        return typeof value === 'boolean' ? undefined : mismatch(path, 'bool', value);
+      case 'int':
+        return checkInt(value, path);
+      case 'float':
+        if (typeof value === 'bigint') return undefined; // a big integer literal is a valid JSON number
+        if (typeof value !== 'number') return mismatch(path, 'float', value);
+        return Number.isFinite(value) ? undefined : { path, reason: `${value} is not a valid float` };
+      case 'string':
+        return typeof value === 'string' ? undefined : mismatch(path, 'string', value);
+      case 'object':
+        return isPlainObject(value) ? undefined : mismatch(path, 'object', value);
+      case 'any':
+        return undefined; // null was handled above
+      case 'enum': {
+        if (typeof value !== 'string') return mismatch(path, 'enum value (string)', value);
+        if (type.values.some((v) => v.name === value)) return undefined;
+        return { path, reason: `'${value}' is not one of ${type.values.map((v) => v.name).join(', ')}` };
+      }
+      case 'named': {
+        const alias = this.iface.types.get(type.name);
+        if (!alias) return { path, reason: `type '${type.name}' is not defined in ${this.iface.name}` };
+        return this.check(alias.type, value, path);
+      }
+      case 'array': {
+        if (!Array.isArray(value)) return mismatch(path, 'array', value);
+        for (let i = 0; i < value.length; i++) {
+          const problem = this.check(type.element, value[i], [...path, i]);
+          if (problem) return problem;
+        }
+        return undefined;
+      }
+      case 'map':
+      case 'set': {
+        if (!isPlainObject(value)) return mismatch(path, type.kind === 'set' ? 'set (object)' : 'map (object)', value);
+        const element: VarlinkType = type.kind === 'map' ? type.value : EMPTY_STRUCT;
+        for (const [key, item] of Object.entries(value)) {
+          const problem = this.check(element, item, [...path, key]);
+          if (problem) return problem;
+        }
+        return undefined;
+      }
+      case 'struct':
+        return this.checkStruct(type, value, path);
+    }
+  }
+
+  private checkStruct(type: VarlinkStructType, value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
+    if (!isPlainObject(value)) return mismatch(path, 'struct (object)', value);
+    for (const field of type.fields) {
+      const item = Object.hasOwn(value, field.name) ? value[field.name] : undefined;
+      const problem = this.check(field.type, item, [...path, field.name]);
+      if (problem) return problem;
+    }
+    if (this.unknownFields === 'reject') {
+      for (const [key, item] of Object.entries(value)) {
+        // An own property set to undefined is how JavaScript code writes "absent".
+        if (item !== undefined && !type.fields.some((f) => f.name === key)) {
+          return { path: [...path, key], reason: 'is not a declared field' };
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+const EMPTY_STRUCT: VarlinkStructType = { kind: 'struct', fields: [] };
+
+function checkInt(value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
+  let big: bigint;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return mismatch(path, 'int', value);
+    // Beyond 2^53 a number may already be rounded: only bigint (or a string) carries it exactly.
+    if (!Number.isSafeInteger(value)) return { path, reason: `${value} is outside the safe integer range: pass it as bigint` };
+    return undefined;
+  } else if (typeof value === 'bigint') {
+    big = value;
+  } else if (typeof value === 'string' && DECIMAL_INTEGER.test(value)) {
+    big = BigInt(value);
+  } else {
+    return mismatch(path, 'int', value);
+  }
+  if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return { path, reason: `${big} is outside the 64-bit integer range` };
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mismatch(path: VarlinkValuePathSegment[], expected: string, value: unknown): Problem {
+  return { path, reason: `expected ${expected}, got ${describe(value)}` };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : `number ${value}`;
+  if (typeof value === 'string') return 'string';
+  return typeof value;
+}
+
+function formatPath(path: readonly VarlinkValuePathSegment[]): string {
+  let out = '';
+  for (const [i, seg] of path.entries()) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (i === 0) out += seg;
+    else if (/^[A-Za-z](_?[A-Za-z0-9])*$/.test(seg)) out += `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
