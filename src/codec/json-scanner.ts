@@ -1,0 +1,294 @@
+import { isUtf8 } from 'node:buffer';
+import { JsonFramingError } from './json-framing-error.js';
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** True for the four JSON whitespace bytes (space, tab, LF, CR). */
+export function isJsonWhitespace(byte: number): boolean {
+  return byte === SPACE || byte === LF || byte === CR || byte === TAB;
+}
+
+/** Options of a {@link JsonScanner}. */
+export interface JsonScannerOptions {
+  /** Largest value in bytes; a longer one is a `too-large` framing error. Default 64 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Deepest nesting of objects and arrays; deeper is a `too-deep` framing error. Default 1000. */
+  readonly maxDepth?: number;
+}
+
+/** One complete top-level JSON value cut from the stream. */
+export interface ScannedValue {
+  /** The value's bytes (valid UTF-8; not yet parsed). */
+  readonly bytes: Buffer;
+  /** Stream offset of the value's first byte (`{` or `[`). */
+  readonly start: number;
+  /** Stream offset just past the value's last byte. */
+  readonly end: number;
+}
+
+/**
+ * Cuts a byte stream into top-level JSON values (objects or arrays) without parsing them.
+ *
+ * State (depth, in-string, pending backslash) survives across chunks, so every byte is examined once:
+ * a value arriving in many small chunks costs O(n) in total. String bodies are skipped with
+ * `Buffer.indexOf`. Chunks are kept as a list and a value's bytes are copied once, when it completes.
+ * Brackets are only counted, not matched: `JSON.parse` of the returned slice is the validator.
+ */
+export class JsonScanner {
+  readonly #maxBytes: number;
+  readonly #maxDepth: number;
+
+  /** Buffered chunks; `#chunks[#head]` is the oldest still needed. */
+  #chunks: Buffer[] = [];
+  #head = 0;
+  /** Stream offset of `#chunks[#head][0]`. */
+  #headStart = 0;
+  /** Stream offset just past the last byte pushed. */
+  #received = 0;
+
+  /** Scan cursor: chunk index, offset within it, and the matching stream offset. */
+  #chunk = 0;
+  #off = 0;
+  #pos = 0;
+
+  /** Stream offset of the current value's first byte, or -1 between values. */
+  #valueStart = -1;
+  #depth = 0;
+  #inString = false;
+  /** An odd run of backslashes ended the previous chunk inside a string. */
+  #escaped = false;
+
+  #examined = 0;
+
+  constructor(options: JsonScannerOptions = {}) {
+    this.#maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.#maxDepth = options.maxDepth ?? 1000;
+  }
+
+  /**
+   * Bytes examined so far, counting bytes jumped over by `indexOf` and backslashes re-read to decide
+   * whether a quote is escaped. Stays within a small constant times the bytes pushed.
+   */
+  get bytesExamined(): number {
+    return this.#examined;
+  }
+
+  /** Stream offset just past the last byte pushed (total bytes pushed). */
+  get received(): number {
+    return this.#received;
+  }
+
+  /** Bytes held: the unfinished value plus anything not yet scanned. */
+  get bufferedBytes(): number {
+    return this.#received - this.#headStart;
+  }
+
+  /** True while a value has started but not ended. */
+  get inValue(): boolean {
+    return this.#valueStart >= 0;
+  }
+
+  /** Appends bytes from the stream. Empty chunks are ignored. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#received += chunk.length;
+  }
+
+  /**
+   * Skips whitespace at the cursor (outside a value) and reports whether any non-whitespace byte is
+   * buffered but not yet returned as part of a complete value.
+   */
+  skipWhitespace(): boolean {
+    if (this.#valueStart >= 0) return true;
+    for (;;) {
+      const chunk = this.#chunks[this.#chunk];
+      if (chunk === undefined) return false;
+      let i = this.#off;
+      while (i < chunk.length && isJsonWhitespace(chunk[i]!)) i++;
+      this.#examined += i - this.#off;
+      this.#pos += i - this.#off;
+      if (i < chunk.length) {
+        this.#off = i;
+        this.#dropBefore(this.#pos);
+        return true;
+      }
+      this.#chunk++;
+      this.#off = 0;
+      this.#dropBefore(this.#pos);
+    }
+  }
+
+  /**
+   * Returns the next complete value, or `null` when more bytes are needed.
+   * @throws {@link JsonFramingError} when the stream cannot be a sequence of JSON values; the scanner
+   * must not be used afterwards.
+   */
+  next(): ScannedValue | null {
+    for (;;) {
+      const chunk = this.#chunks[this.#chunk];
+      if (chunk === undefined) return null;
+      let i = this.#off;
+      const len = chunk.length;
+
+      if (this.#valueStart < 0) {
+        while (i < len && isJsonWhitespace(chunk[i]!)) i++;
+        this.#examined += i - this.#off;
+        if (i === len) {
+          this.#pos += i - this.#off;
+          this.#chunk++;
+          this.#off = 0;
+          this.#dropBefore(this.#pos);
+          continue;
+        }
+        const first = chunk[i]!;
+        const at = this.#pos + (i - this.#off);
+        if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+          throw new JsonFramingError(
+            first === CLOSE_BRACE || first === CLOSE_BRACKET || first === 0x2c || first === 0x3a ? 'syntax' : 'not-a-container',
+            at,
+            `a message must be a JSON object or array, found byte 0x${first.toString(16).padStart(2, '0')}`,
+          );
+        }
+        this.#valueStart = at;
+        this.#depth = 1;
+        this.#inString = false;
+        this.#escaped = false;
+        this.#examined++;
+        i++;
+      }
+
+      let end = -1;
+      while (i < len) {
+        if (this.#inString) {
+          const q = chunk.indexOf(QUOTE, i);
+          if (q < 0) {
+            // The chunk ends inside the string: carry the parity of its trailing backslash run.
+            let k = len - 1;
+            while (k >= i && chunk[k] === BACKSLASH) k--;
+            const odd = (len - 1 - k) % 2 === 1;
+            this.#escaped = k < i ? this.#escaped !== odd : odd;
+            this.#examined += len - i + (len - 1 - k);
+            i = len;
+            break;
+          }
+          let k = q - 1;
+          while (k >= i && chunk[k] === BACKSLASH) k--;
+          let odd = (q - 1 - k) % 2 === 1;
+          if (k < i) odd = odd !== this.#escaped;
+          this.#escaped = false;
+          this.#examined += q + 1 - i + (q - 1 - k);
+          i = q + 1;
+          if (!odd) this.#inString = false;
+          continue;
+        }
+        const b = chunk[i++]!;
+        this.#examined++;
+        if (b === QUOTE) {
+          this.#inString = true;
+          this.#escaped = false;
+        } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+          if (++this.#depth > this.#maxDepth) {
+            throw new JsonFramingError('too-deep', this.#pos + (i - 1 - this.#off), `nesting deeper than ${this.#maxDepth}`);
+          }
+        } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+          if (--this.#depth === 0) {
+            end = i;
+            break;
+          }
+        }
+      }
+
+      this.#pos += i - this.#off;
+      if (this.#pos - this.#valueStart > this.#maxBytes) {
+        throw new JsonFramingError('too-large', this.#valueStart, `message larger than ${this.#maxBytes} bytes`);
+      }
+      if (end >= 0) {
+        this.#off = i;
+        return this.#takeValue();
+      }
+      this.#chunk++;
+      this.#off = 0;
+    }
+  }
+
+  /**
+   * Hands back every byte not yet returned as a value (including a partial value) and empties the
+   * scanner; used when a connection changes protocol.
+   */
+  takeRemainder(): Buffer[] {
+    const from = this.#valueStart >= 0 ? this.#valueStart : this.#pos;
+    const out: Buffer[] = [];
+    let start = this.#headStart;
+    for (let c = this.#head; c < this.#chunks.length; c++) {
+      const chunk = this.#chunks[c]!;
+      const skip = Math.max(0, from - start);
+      if (skip < chunk.length) out.push(skip === 0 ? chunk : chunk.subarray(skip));
+      start += chunk.length;
+    }
+    this.#chunks = [];
+    this.#head = this.#chunk = this.#off = 0;
+    this.#headStart = this.#pos = this.#received;
+    this.#valueStart = -1;
+    this.#depth = 0;
+    this.#inString = this.#escaped = false;
+    return out;
+  }
+
+  #takeValue(): ScannedValue {
+    const start = this.#valueStart;
+    const end = this.#pos;
+    this.#valueStart = -1;
+    const bytes = this.#slice(start, end);
+    this.#dropBefore(end);
+    if (!isUtf8(bytes)) throw new JsonFramingError('invalid-utf8', start, 'message is not valid UTF-8');
+    return { bytes, start, end };
+  }
+
+  /** Copies stream bytes [start, end) out of the chunk list (no copy when they lie in one chunk). */
+  #slice(start: number, end: number): Buffer {
+    let c = this.#head;
+    let cStart = this.#headStart;
+    while (cStart + this.#chunks[c]!.length <= start) cStart += this.#chunks[c++]!.length;
+    const first = this.#chunks[c]!;
+    if (end - cStart <= first.length) return first.subarray(start - cStart, end - cStart);
+    const out = Buffer.allocUnsafe(end - start);
+    let written = 0;
+    for (; written < out.length; c++) {
+      const chunk = this.#chunks[c]!;
+      const from = Math.max(0, start - cStart);
+      const to = Math.min(chunk.length, end - cStart);
+      written += chunk.copy(out, written, from, to);
+      cStart += chunk.length;
+    }
+    return out;
+  }
+
+  /** Releases chunks that lie entirely before stream offset `offset` (never the cursor's chunk). */
+  #dropBefore(offset: number): void {
+    while (this.#head < this.#chunk) {
+      const chunk = this.#chunks[this.#head]!;
+      if (this.#headStart + chunk.length > offset) break;
+      this.#headStart += chunk.length;
+      this.#chunks[this.#head] = EMPTY;
+      this.#head++;
+    }
+    // Compact now and then so the array does not grow without bound; amortised O(1) per chunk.
+    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#chunk -= this.#head;
+      this.#head = 0;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
