@@ -1,0 +1,492 @@
+import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
+import { Fd, type FdLike } from '../transport/fd.js';
+import type { PeerCredentials, Transport } from '../transport/transport.js';
+import { ConnectionClosedError } from './connection-closed-error.js';
+import { ErrorCodes } from './error-codes.js';
+import type { Handler, HandlerContext } from './handler.js';
+import { JsonRpcError, type JsonRpcErrorObject } from './jsonrpc-error.js';
+import { classifyMessage, type JsonRpcId, type JsonRpcParams } from './message.js';
+import type { MethodDescriptor } from './method-descriptor.js';
+import { RequestTimeoutError } from './request-timeout-error.js';
+import { WithFds } from './with-fds.js';
+
+/** Options of a {@link JsonRpcPeer}; the channel options apply when it is built from a Transport. */
+export interface PeerOptions extends ChannelOptions {
+  /** Handlers registered before the first message can arrive. */
+  readonly handlers?: Readonly<Record<string, Handler>>;
+  /**
+   * Called for calls to methods without a handler (requests and notifications; `ctx.method` names the
+   * method). Without it, such requests get -32601 and such notifications are dropped.
+   */
+  readonly fallback?: Handler;
+  /**
+   * Reading pauses while more than this many bytes of our responses wait to be written, so a peer
+   * that sends requests without reading replies cannot make us buffer without bound. Default 8 MiB.
+   */
+  readonly highWaterMark?: number;
+  /** Reading pauses while this many handlers run. Default 1024. */
+  readonly maxConcurrentRequests?: number;
+}
+
+/** Options of one {@link JsonRpcPeer.request}. */
+export interface RequestOptions {
+  /**
+   * Fds sent with the request, positionally. They are borrowed: keep them open until the request
+   * settles (an aborted request that carries fds settles only once its write completed or failed).
+   */
+  readonly fds?: readonly FdLike[];
+  /** Aborting rejects the request with the signal's reason; a late response is dropped (fds closed). */
+  readonly signal?: AbortSignal;
+  /** Rejects with {@link RequestTimeoutError} when no response came within this many ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of one {@link JsonRpcPeer.notify}. */
+export interface NotifyOptions {
+  /** Fds sent with the notification; borrowed until the returned promise settles. */
+  readonly fds?: readonly FdLike[];
+}
+
+/** A successful response: the result and the fds that came with it, which now belong to the caller. */
+export interface Response<R> {
+  readonly result: R;
+  readonly fds: Fd[];
+}
+
+/** Options of {@link JsonRpcPeer.close}. */
+export interface CloseOptions {
+  /** Aborting turns the graceful close into {@link JsonRpcPeer.destroy}. */
+  readonly signal?: AbortSignal;
+}
+
+interface PendingRequest {
+  readonly method: string;
+  resolve(response: Response<unknown>): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT = 1024;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function checkParams(params: unknown): asserts params is JsonRpcParams | undefined {
+  if (params !== undefined && (typeof params !== 'object' || params === null)) {
+    throw new TypeError('params must be an array, an object or undefined');
+  }
+}
+
+function errorObject(error: unknown): JsonRpcErrorObject {
+  if (error instanceof JsonRpcError) return error.toJSON();
+  // Only the message crosses the wire: stacks and other fields may hold internals.
+  const message = error instanceof Error && error.message ? error.message : 'Internal error';
+  return { code: ErrorCodes.InternalError, message };
+}
+
+/**
+ * One end of a jsonrpc-fdpass connection. Symmetric: it sends requests and notifications to the other
+ * end ({@link request}, {@link notify}) and answers the other end's calls with registered handlers
+ * ({@link handle}).
+ *
+ * Incoming messages are dispatched from I/O callbacks, never synchronously in the constructor's caller
+ * context beyond `options.pending`, so handlers registered right after construction see every call;
+ * pass `options.handlers` when bytes were already read (`pending`).
+ */
+export class JsonRpcPeer implements AsyncDisposable {
+  readonly #channel: FdPassChannel;
+  readonly #handlers = new Map<string, Handler>();
+  #fallback: Handler | undefined;
+  readonly #pending = new Map<number, PendingRequest>();
+  #nextId = 1;
+  #state: 'open' | 'closing' | 'closed' = 'open';
+  #closeError: Error | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #abort = new AbortController();
+  readonly #whenClosed: Promise<Error | undefined>;
+  #resolveClosed!: (error: Error | undefined) => void;
+  readonly #closeListeners = new Set<(error: Error | undefined) => void>();
+  // Handlers started and not yet finished (including the write of their response).
+  #inFlight = 0;
+  // Responses handed to the channel whose write has not completed yet.
+  #unsentResponses = 0;
+  #idleWaiters: Array<() => void> = [];
+  #paused = false;
+  readonly #highWaterMark: number;
+  readonly #maxConcurrent: number;
+
+  /** Builds a peer over a transport (wrapped in a new FdPassChannel) or over an unstarted channel. */
+  constructor(source: Transport | FdPassChannel, options: PeerOptions = {}) {
+    this.#channel = source instanceof FdPassChannel ? source : new FdPassChannel(source, options);
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT);
+    this.#fallback = options.fallback;
+    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, handler);
+    this.#whenClosed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#channel.start({
+      message: (value, fds) => this.#onMessage(value, fds),
+      close: (error) => this.#onClose(error),
+    });
+  }
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** Resolves when the connection closed, with the error that closed it (`undefined` when clean). */
+  get whenClosed(): Promise<Error | undefined> {
+    return this.#whenClosed;
+  }
+
+  /** Calls `listener` once when the connection closes (at once if it already has). Returns an unsubscribe. */
+  onClose(listener: (error: Error | undefined) => void): () => void {
+    if (this.#state === 'closed') {
+      queueMicrotask(() => listener(this.#closeError));
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Credentials of the process on the other end, or `null` when the transport has none. */
+  peerCredentials(): PeerCredentials | null {
+    return this.#channel.peerCredentials();
+  }
+
+  /** Number of requests sent and not yet answered. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Registers the handler of `method` (replacing any previous one). Returns a function that removes it.
+   */
+  handle<P, R>(method: MethodDescriptor<P, R>, handler: Handler<P, R>): () => void;
+  handle(method: string, handler: Handler): () => void;
+  handle(method: string | MethodDescriptor<unknown, unknown>, handler: Handler): () => void {
+    const name = typeof method === 'string' ? method : method.name;
+    this.#handlers.set(name, handler);
+    return () => {
+      if (this.#handlers.get(name) === handler) this.#handlers.delete(name);
+    };
+  }
+
+  /** Sets the handler for methods without their own (see {@link PeerOptions.fallback}). */
+  setFallback(handler: Handler | undefined): void {
+    this.#fallback = handler;
+  }
+
+  /**
+   * Sends a request and resolves with its result and the fds that came with the response (owned by the
+   * caller). Rejects with {@link JsonRpcError} when the peer answered with an error (fds that came with
+   * an error response are closed), {@link ConnectionClosedError} when the connection closed first (its
+   * `cause` is the reason), {@link RequestTimeoutError}, or the signal's reason.
+   */
+  request<P, R>(method: MethodDescriptor<P, R>, params: P, options?: RequestOptions): Promise<Response<R>>;
+  request<R = unknown>(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<Response<R>>;
+  request(
+    method: string | MethodDescriptor<unknown, unknown>,
+    params?: unknown,
+    options: RequestOptions = {},
+  ): Promise<Response<unknown>> {
+    const name = typeof method === 'string' ? method : method.name;
+    try {
+      checkParams(params);
+      if (this.#state !== 'open') throw this.#closedError('peer is closed');
+      options.signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const fds = options.fds ?? [];
+    const id = this.#nextId++;
+    const message: Record<string, unknown> = { jsonrpc: '2.0', method: name, id };
+    if (params !== undefined) message['params'] = params;
+
+    return new Promise<Response<unknown>>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let written = false;
+      let sendSettled: Promise<unknown> = Promise.resolve();
+      const { signal, timeoutMs } = options;
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      // Our own failure (abort, timeout, failed write): the entry goes at once so that a late response
+      // is dropped, but fds we borrowed stay in use until the write settles.
+      const fail = (error: unknown): void => {
+        if (!this.#pending.delete(id)) return;
+        cleanup();
+        if (fds.length > 0 && !written) void sendSettled.then(() => reject(error));
+        else reject(error);
+      };
+      const onAbort = (): void => fail(signal?.reason);
+      this.#pending.set(id, {
+        method: name,
+        resolve: (response) => {
+          cleanup();
+          resolve(response);
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) timer = setTimeout(() => fail(new RequestTimeoutError(name, timeoutMs)), timeoutMs);
+      let sending: Promise<void>;
+      try {
+        sending = this.#channel.send(message, fds);
+      } catch (error) {
+        sending = Promise.reject(error);
+      }
+      sendSettled = sending.then(
+        () => {
+          written = true;
+          this.#updateFlow();
+        },
+        (error: unknown) => {
+          written = true;
+          fail(this.#channel.closed ? this.#closedError('connection closed before the request was sent', error) : error);
+        },
+      );
+    });
+  }
+
+  /** Sends a notification (never answered). Resolves when written. */
+  notify<P>(method: MethodDescriptor<P, unknown>, params: P, options?: NotifyOptions): Promise<void>;
+  notify(method: string, params?: JsonRpcParams, options?: NotifyOptions): Promise<void>;
+  async notify(
+    method: string | MethodDescriptor<unknown, unknown>,
+    params?: unknown,
+    options: NotifyOptions = {},
+  ): Promise<void> {
+    checkParams(params);
+    if (this.#state !== 'open') throw this.#closedError('peer is closed');
+    const name = typeof method === 'string' ? method : method.name;
+    const message: Record<string, unknown> = { jsonrpc: '2.0', method: name };
+    if (params !== undefined) message['params'] = params;
+    try {
+      await this.#channel.send(message, options.fds ?? []);
+    } catch (error) {
+      throw this.#channel.closed ? this.#closedError('connection closed before the notification was sent', error) : error;
+    }
+  }
+
+  /**
+   * Graceful close: refuses new calls (incoming ones are answered with an error), waits for running
+   * handlers to answer, flushes, and closes. Requests we sent that are still unanswered then reject
+   * with {@link ConnectionClosedError}.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve();
+    this.#closing ??= this.#closeGracefully();
+    const { signal } = options;
+    if (signal) {
+      const onAbort = (): void => this.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        void this.#closing.finally(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    return this.#closing;
+  }
+
+  async #closeGracefully(): Promise<void> {
+    this.#state = 'closing';
+    if (this.#inFlight > 0) {
+      await Promise.race([new Promise<void>((resolve) => this.#idleWaiters.push(resolve)), this.#whenClosed]);
+    }
+    if (!this.closed) {
+      try {
+        await this.#channel.close();
+      } catch {
+        // A failed flush still closes the channel; its close handler reports the reason.
+      }
+    }
+    await this.#whenClosed;
+  }
+
+  /** Closes at once: pending requests reject, handler signals abort, unsent data is dropped. */
+  destroy(error?: Error): void {
+    this.#channel.destroy(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #closedError(message: string, cause?: unknown): ConnectionClosedError {
+    const reason = cause ?? this.#closeError;
+    return new ConnectionClosedError(message, reason === undefined ? undefined : { cause: reason });
+  }
+
+  #onClose(error: Error | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#closeError = error;
+    this.#abort.abort(this.#closedError('connection closed'));
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const entry of pending) entry.reject(this.#closedError(`connection closed before ${JSON.stringify(entry.method)} was answered`));
+    this.#resolveClosed(error);
+    for (const listener of this.#closeListeners) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        queueMicrotask(() => {
+          throw listenerError;
+        });
+      }
+    }
+    this.#closeListeners.clear();
+  }
+
+  #onMessage(value: unknown, fds: Fd[]): void {
+    let handedOver = false;
+    try {
+      const message = classifyMessage(value);
+      switch (message.kind) {
+        case 'call':
+          handedOver = true;
+          this.#dispatch(message.id, message.method, message.params, fds);
+          return;
+        case 'result':
+        case 'error': {
+          const entry = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+          // A response nobody waits for (unknown id, or the request was aborted): drop it and its fds.
+          if (entry === undefined || typeof message.id !== 'number') return;
+          this.#pending.delete(message.id);
+          if (message.kind === 'result') {
+            handedOver = true;
+            entry.resolve({ result: message.result, fds });
+          } else {
+            entry.reject(JsonRpcError.fromObject(message.error));
+          }
+          return;
+        }
+        case 'bad-response': {
+          const entry = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+          if (entry !== undefined && typeof message.id === 'number') {
+            this.#pending.delete(message.id);
+            entry.reject(new JsonRpcError(ErrorCodes.InternalError, `invalid response from peer: ${message.reason}`));
+          }
+          return;
+        }
+        case 'invalid':
+          this.#respond(message.id, { ok: false, error: new JsonRpcError(ErrorCodes.InvalidRequest, `Invalid Request: ${message.reason}`) });
+          return;
+      }
+    } finally {
+      if (!handedOver) Fd.closeAll(fds);
+    }
+  }
+
+  #dispatch(id: JsonRpcId | undefined, method: string, params: JsonRpcParams | undefined, fds: Fd[]): void {
+    if (this.#state !== 'open') {
+      Fd.closeAll(fds);
+      if (id !== undefined) this.#respond(id, { ok: false, error: new JsonRpcError(ErrorCodes.InternalError, 'peer is closing') });
+      return;
+    }
+    const handler = this.#handlers.get(method) ?? this.#fallback;
+    if (handler === undefined) {
+      Fd.closeAll(fds);
+      if (id !== undefined) this.#respond(id, { ok: false, error: new JsonRpcError(ErrorCodes.MethodNotFound, `Method not found: ${method}`) });
+      return;
+    }
+    this.#inFlight++;
+    this.#updateFlow();
+    const ctx: HandlerContext = { method, id, fds, peer: this, signal: this.#abort.signal };
+    let returned: unknown;
+    try {
+      returned = handler(params, ctx);
+    } catch (error) {
+      this.#finish(id, fds, { ok: false, error });
+      return;
+    }
+    // Synchronous results are answered synchronously so that pipelined calls keep their order.
+    if (isPromiseLike(returned)) {
+      returned.then(
+        (value) => this.#finish(id, fds, { ok: true, value }),
+        (error: unknown) => this.#finish(id, fds, { ok: false, error }),
+      );
+    } else {
+      this.#finish(id, fds, { ok: true, value: returned });
+    }
+  }
+
+  #finish(id: JsonRpcId | undefined, fds: Fd[], outcome: Outcome): void {
+    const attached = outcome.ok && outcome.value instanceof WithFds ? (outcome.value as WithFds<unknown>) : undefined;
+    const done = (sent: boolean): void => {
+      attached?.settle(sent);
+      // Received fds go only now: the handler may have returned them in withFds().
+      Fd.closeAll(fds);
+      this.#inFlight--;
+      this.#updateFlow();
+      if (this.#inFlight === 0 && this.#idleWaiters.length > 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    };
+    if (id === undefined) {
+      done(false);
+      return;
+    }
+    const result: Outcome = attached ? { ok: true, value: attached.result } : outcome;
+    this.#respond(id, result, attached?.fds).then(done, () => done(false));
+  }
+
+  /** Sends a response; resolves `true` when written, `false` when it could not be. Never rejects. */
+  async #respond(id: JsonRpcId, outcome: Outcome, fds: readonly FdLike[] = []): Promise<boolean> {
+    if (this.#state === 'closed') return false;
+    const message: Record<string, unknown> = outcome.ok
+      ? { jsonrpc: '2.0', id, result: outcome.value ?? null }
+      : { jsonrpc: '2.0', id, error: errorObject(outcome.error) };
+    this.#unsentResponses++;
+    try {
+      await this.#channel.send(message, fds);
+      return true;
+    } catch (error) {
+      if (this.#channel.closed) return false;
+      // The result could not be encoded (e.g. a BigInt or a cycle) or an fd was already closed:
+      // the caller still deserves an answer.
+      const detail = error instanceof Error ? error.message : String(error);
+      try {
+        await this.#channel.send({ jsonrpc: '2.0', id, error: { code: ErrorCodes.InternalError, message: `response could not be sent: ${detail}` } });
+      } catch {
+        // The connection died meanwhile.
+      }
+      return false;
+    } finally {
+      this.#unsentResponses--;
+      this.#updateFlow();
+    }
+  }
+
+  #updateFlow(): void {
+    if (this.#state === 'closed') return;
+    // Only a backlog of our own responses pauses reading: pausing for our requests could stop us from
+    // reading the very responses that would let the other side drain.
+    const over =
+      this.#inFlight >= this.#maxConcurrent ||
+      (this.#unsentResponses > 0 && this.#channel.writableLength > this.#highWaterMark);
+    if (over && !this.#paused) {
+      this.#paused = true;
+      this.#channel.pause();
+    } else if (!over && this.#paused) {
+      this.#paused = false;
+      this.#channel.resume();
+    }
+  }
+}
