@@ -1,0 +1,499 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getSystemErrorName } from 'node:util';
+import { Fd, fdNumber, type FdLike } from './fd.js';
+import {
+  nativeAddon,
+  POLL_CLOSED,
+  POLL_READABLE,
+  POLL_WRITABLE,
+  type NativeAddon,
+  type NativePoller,
+} from './native.js';
+import { SystemError, TransportClosedError } from './system-error.js';
+import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
+
+/** Options of a {@link UnixSocket}. */
+export interface UnixSocketOptions {
+  /**
+   * Most fds per sendmsg to start with (Linux allows 253). It is halved whenever the kernel answers
+   * EINVAL to a sendmsg carrying more than one fd, and stays lowered for later writes.
+   */
+  readonly maxFdsPerSend?: number;
+  /** Bytes per receive call (64 KiB by default). */
+  readonly readChunkSize?: number;
+}
+
+/** Options of {@link connect}. */
+export interface ConnectOptions extends UnixSocketOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A write that cannot be sent as asked (fds without bytes, too many fds without a filler byte). */
+export class InvalidWriteError extends Error {
+  override readonly name = 'InvalidWriteError';
+  readonly code = 'ERR_INVALID_WRITE';
+}
+
+/** Code of the error reported when the kernel truncated received fds (MSG_CTRUNC). */
+export const FDS_TRUNCATED = 'EMSGCTRUNC';
+
+interface PendingWrite {
+  readonly bytes: Uint8Array;
+  offset: number;
+  readonly fds: Int32Array | null;
+  /** Index of the next fd to send. */
+  fdIndex: number;
+  readonly filler: number | undefined;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+const DEFAULT_CHUNK = 64 * 1024;
+/** Receive calls per readiness wake-up before yielding to the loop, so one busy peer cannot starve others. */
+const READS_PER_WAKEUP = 16;
+
+/**
+ * A connected `AF_UNIX` `SOCK_STREAM` socket that carries file descriptors (SCM_RIGHTS), driven by a
+ * native `uv_poll` watcher. Implements {@link Transport}; see there for the event and write contract.
+ *
+ * Create one with {@link connect}, {@link socketPair}, {@link UnixSocket.fromFd}, or accept one from a
+ * listener. While reading is active (after `start`, unless paused) or a write waits for the kernel, the
+ * socket keeps the process alive; {@link unref} lifts that.
+ */
+export class UnixSocket implements Transport {
+  readonly #native: NativeAddon;
+  readonly #fd: number;
+  readonly #poller: NativePoller;
+  #handlers: TransportHandlers | undefined;
+  #events = 0;
+  #paused = false;
+  #boundary: number | null = null;
+  #maxFds: number;
+  readonly #chunkSize: number;
+  readonly #scratch: Buffer;
+  readonly #fdOut: Int32Array;
+
+  readonly #queue: PendingWrite[] = [];
+  #writableLength = 0;
+  #waitingWritable = false;
+  #needDrain = false;
+  readonly #flushWaiters: (() => void)[] = [];
+
+  #readEnded = false;
+  #writeEnded = false;
+  #ending: Promise<void> | undefined;
+  #reported = false; // `end` or `error` already went out
+  #destroyed = false;
+  #fdClosed = false;
+  readonly #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+  #credentials: PeerCredentials | undefined;
+
+  /** @internal Use {@link connect}, {@link socketPair} or {@link UnixSocket.fromFd}. Takes ownership of `fd`. */
+  constructor(fd: number, options: UnixSocketOptions = {}) {
+    this.#native = nativeAddon();
+    this.#fd = fd;
+    const max = options.maxFdsPerSend ?? this.#native.MAX_FDS;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxFdsPerSend must be a positive integer`);
+    this.#maxFds = max;
+    this.#chunkSize = options.readChunkSize ?? DEFAULT_CHUNK;
+    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1) throw new RangeError('readChunkSize must be ≥ 1');
+    this.#scratch = Buffer.allocUnsafe(this.#chunkSize);
+    this.#fdOut = new Int32Array(2 + this.#native.MAX_FDS);
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#poller = this.#native.pollCreate(fd, (events) => this.#onPoll(events));
+  }
+
+  /**
+   * Adopts an already connected socket fd (e.g. from socket activation). A number is owned by the
+   * caller until this returns; an {@link Fd} is taken only on success.
+   */
+  static fromFd(fd: number | Fd, options?: UnixSocketOptions): UnixSocket {
+    const n = typeof fd === 'number' ? fd : fd.value;
+    if (nativeAddon().isListening(n)) {
+      throw new InvalidWriteError(`fd ${n} is a listening socket, not a connection (use listen({ fd }))`);
+    }
+    const sock = new UnixSocket(n, options);
+    if (typeof fd !== 'number') fd.take();
+    return sock;
+  }
+
+  /** The socket's fd (owned by this object; do not close it). -1 once closed. */
+  get fd(): number {
+    return this.#fdClosed ? -1 : this.#fd;
+  }
+
+  /** Current most fds per sendmsg (lowered after EINVAL). */
+  get maxFdsPerSend(): number {
+    return this.#maxFds;
+  }
+
+  get writableLength(): number {
+    return this.#writableLength;
+  }
+
+  get closed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Resolves once the fd is closed and `close` was reported. */
+  get whenClosed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  start(handlers: TransportHandlers): void {
+    if (this.#handlers) throw new Error('transport already started');
+    this.#handlers = handlers;
+    if (this.#destroyed) {
+      // Closed before anyone listened: the only event left to report is `close`.
+      if (this.#fdClosed) queueMicrotask(() => handlers.close());
+      return;
+    }
+    this.#updatePoll();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#updatePoll();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#updatePoll();
+  }
+
+  /**
+   * Every receive then costs a peek (without a control buffer, so no fds are installed), a scan for
+   * `byte` and a second recvmsg of exactly that length: two syscalls per receive instead of one.
+   */
+  setReadBoundary(byte: number | null): void {
+    if (byte !== null && (!Number.isInteger(byte) || byte < 0 || byte > 255)) {
+      throw new RangeError('read boundary must be a byte value');
+    }
+    this.#boundary = byte;
+  }
+
+  /** Keeps the process alive while this socket waits for I/O (the default). */
+  ref(): this {
+    if (!this.#destroyed) this.#native.pollRef(this.#poller, true);
+    return this;
+  }
+
+  /** Lets the process exit even though this socket is open. */
+  unref(): this {
+    if (!this.#destroyed) this.#native.pollRef(this.#poller, false);
+    return this;
+  }
+
+  peerCredentials(): PeerCredentials | null {
+    if (this.#credentials) return this.#credentials;
+    if (this.#destroyed) return null;
+    this.#credentials = Object.freeze(this.#native.peerCred(this.#fd));
+    return this.#credentials;
+  }
+
+  write(bytes: Uint8Array, fds?: readonly FdLike[], options?: WriteOptions): Promise<void> {
+    if (this.#destroyed) return Promise.reject(new TransportClosedError());
+    if (this.#ending) return Promise.reject(new TransportClosedError('write after end()'));
+    const nfds = fds?.length ?? 0;
+    const filler = options?.filler;
+    if (nfds > 0 && bytes.length === 0) {
+      return Promise.reject(new InvalidWriteError('cannot send fds with 0 bytes: a 0-byte sendmsg delivers no fds'));
+    }
+    if (filler !== undefined && (!Number.isInteger(filler) || filler < 0 || filler > 255)) {
+      return Promise.reject(new RangeError('filler must be a byte value'));
+    }
+    if (nfds > this.#maxFds && filler === undefined) {
+      return Promise.reject(this.#tooManyFds(nfds));
+    }
+    let fdArray: Int32Array | null = null;
+    if (fds && nfds > 0) {
+      fdArray = new Int32Array(nfds);
+      try {
+        for (let i = 0; i < nfds; i++) fdArray[i] = fdNumber(fds[i] as FdLike);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, resolve, reject });
+      this.#writableLength += bytes.length;
+      // Fast path: send right away unless earlier writes wait for the kernel.
+      if (this.#queue.length === 1) this.#flush();
+      else this.#needDrain = true;
+    });
+  }
+
+  end(): Promise<void> {
+    if (this.#ending) return this.#ending;
+    this.#ending = (async () => {
+      await this.#flushed();
+      if (this.#destroyed) return;
+      try {
+        this.#native.shutdownWrite(this.#fd);
+      } catch (err) {
+        // ENOTCONN: the peer is gone already; closing is all that is left.
+        this.destroy(err as Error);
+        return;
+      }
+      this.#writeEnded = true;
+      if (this.#readEnded) this.destroy();
+    })();
+    return this.#ending;
+  }
+
+  destroy(err?: Error): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    const reason = err ?? new TransportClosedError();
+    const pending = this.#queue.splice(0);
+    this.#writableLength = 0;
+    for (const w of pending) w.reject(reason);
+    this.#notifyFlushed();
+    if (err && !this.#reported && this.#handlers) {
+      this.#reported = true;
+      this.#handlers.error(err);
+    }
+    this.#native.pollClose(this.#poller);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#destroyed) {
+      await this.#flushed();
+      this.destroy();
+    }
+    return this.#closedPromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----
+
+  #tooManyFds(n: number): InvalidWriteError {
+    return new InvalidWriteError(
+      `${n} fds exceed one sendmsg (max ${this.#maxFds}) and no filler byte was given for continuation sends`,
+    );
+  }
+
+  /** Resolves once the queue is empty (or the socket is destroyed). */
+  #flushed(): Promise<void> {
+    if (this.#queue.length === 0 || this.#destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+  }
+
+  #notifyFlushed(): void {
+    const waiters = this.#flushWaiters.splice(0);
+    for (const resolve of waiters) resolve();
+  }
+
+  #updatePoll(): void {
+    if (this.#destroyed) return;
+    const read = this.#handlers && !this.#paused && !this.#readEnded ? POLL_READABLE : 0;
+    const events = read | (this.#waitingWritable ? POLL_WRITABLE : 0);
+    if (events === this.#events) return;
+    this.#events = events;
+    this.#native.pollSet(this.#poller, events);
+  }
+
+  #onPoll(events: number): void {
+    if (events === POLL_CLOSED) {
+      this.#fdClosed = true;
+      this.#destroyed = true;
+      this.#handlers?.close();
+      this.#resolveClosed();
+      return;
+    }
+    if (this.#destroyed) return;
+    if (events < 0) {
+      this.destroy(new SystemError('poll', getSystemErrorName(events), -events));
+      return;
+    }
+    if (events & POLL_WRITABLE) this.#flush();
+    if (events & POLL_READABLE && !this.#destroyed) this.#read();
+  }
+
+  #read(): void {
+    const native = this.#native;
+    const out = this.#fdOut;
+    const scratch = this.#scratch;
+    for (let i = 0; i < READS_PER_WAKEUP; i++) {
+      if (this.#destroyed || this.#paused || this.#readEnded) return;
+      let want = this.#chunkSize;
+      let n: number;
+      try {
+        if (this.#boundary !== null) {
+          const peeked = native.recv(this.#fd, scratch, 0, want, true, out);
+          if (peeked < 0) return;
+          if (peeked > 0) {
+            const at = scratch.subarray(0, peeked).indexOf(this.#boundary);
+            want = at >= 0 ? at + 1 : peeked;
+          }
+        }
+        n = native.recv(this.#fd, scratch, 0, want, false, out);
+      } catch (err) {
+        this.destroy(err as Error);
+        return;
+      }
+      if (n < 0) return;
+      const nfds = out[0] as number;
+      const fds: Fd[] = [];
+      for (let k = 0; k < nfds; k++) fds.push(new Fd(out[2 + k] as number));
+      if (out[1] !== 0) {
+        Fd.closeAll(fds);
+        this.destroy(
+          new SystemError(
+            'recvmsg',
+            FDS_TRUNCATED,
+            0,
+            'control data truncated: received fds were lost (RLIMIT_NOFILE reached?); the stream is unusable',
+          ),
+        );
+        return;
+      }
+      if (n === 0) {
+        Fd.closeAll(fds);
+        this.#onEof();
+        return;
+      }
+      const bytes = Buffer.allocUnsafe(n);
+      scratch.copy(bytes, 0, 0, n);
+      const handlers = this.#handlers;
+      if (!handlers) {
+        Fd.closeAll(fds);
+        return;
+      }
+      handlers.data(bytes, fds);
+      // A short read means the socket is (very likely) empty: skip the syscall that would say EAGAIN.
+      if (n < want && this.#boundary === null) return;
+    }
+  }
+
+  #onEof(): void {
+    this.#readEnded = true;
+    this.#updatePoll();
+    if (!this.#reported) {
+      this.#reported = true;
+      this.#handlers?.end();
+    }
+    if (this.#writeEnded) this.destroy();
+  }
+
+  #flush(): void {
+    const native = this.#native;
+    while (!this.#destroyed) {
+      const w = this.#queue[0];
+      if (!w) break;
+      const fds = w.fds;
+      let k = 0; // fds carried by this sendmsg
+      let n: number;
+      try {
+        if (w.offset < w.bytes.length) {
+          // fds ride only the first sendmsg of the bytes; after any partial write they are all delivered.
+          if (fds && w.offset === 0 && w.fdIndex === 0) k = Math.min(this.#maxFds, fds.length);
+          n = native.send(this.#fd, w.bytes, w.offset, w.bytes.length - w.offset, fds, 0, k);
+          if (n > 0) {
+            w.offset += n;
+            w.fdIndex += k;
+            this.#writableLength -= n;
+          }
+        } else if (fds && w.fdIndex < fds.length) {
+          if (w.filler === undefined) {
+            // Only reachable when EINVAL lowered the maximum before anything of this write was sent.
+            this.#queue.shift();
+            w.reject(this.#tooManyFds(fds.length));
+            continue;
+          }
+          // Continuation: one filler byte carrying the next batch, before any byte of a later write.
+          k = Math.min(this.#maxFds, fds.length - w.fdIndex);
+          n = native.send(this.#fd, fillerByte(w.filler), 0, 1, fds, w.fdIndex, k);
+          if (n > 0) w.fdIndex += k;
+        } else {
+          this.#queue.shift();
+          w.resolve();
+          continue;
+        }
+      } catch (err) {
+        // EINVAL sends nothing; with several fds it means "too many per sendmsg": halve, keep, retry.
+        if ((err as SystemError).code === 'EINVAL' && k > 1) {
+          this.#maxFds = k >> 1;
+          continue;
+        }
+        this.destroy(err as Error);
+        return;
+      }
+      if (n < 0) {
+        this.#setWaitingWritable(true);
+        return;
+      }
+    }
+    if (this.#waitingWritable) this.#setWaitingWritable(false);
+    if (this.#queue.length === 0 && !this.#destroyed) {
+      this.#notifyFlushed();
+      if (this.#needDrain) {
+        this.#needDrain = false;
+        this.#handlers?.drain?.();
+      }
+    }
+  }
+
+  #setWaitingWritable(on: boolean): void {
+    this.#waitingWritable = on;
+    if (on) this.#needDrain = true;
+    this.#updatePoll();
+  }
+}
+
+const fillers: Buffer[] = [];
+function fillerByte(b: number): Buffer {
+  return (fillers[b] ??= Buffer.of(b));
+}
+
+/** Connects to a Unix socket at `path` ('@name' for the Linux abstract namespace). */
+export async function connect(path: string, options: ConnectOptions = {}): Promise<UnixSocket> {
+  const native = nativeAddon();
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const fd = native.socket();
+  let delay = 1;
+  try {
+    for (;;) {
+      try {
+        native.connect(fd, path);
+        break;
+      } catch (err) {
+        // A full backlog: Linux gives EAGAIN, and poll on an unconnected socket reports nothing useful,
+        // so retry on a short, growing timer.
+        if ((err as SystemError).code !== 'EAGAIN') throw err;
+      }
+      await sleep(delay, undefined, { signal });
+      delay = Math.min(delay * 2, 100);
+    }
+    return new UnixSocket(fd, options);
+  } catch (err) {
+    native.close(fd);
+    throw err;
+  }
+}
+
+/** A connected pair of sockets in this process (socketpair(2)). */
+export function socketPair(options?: UnixSocketOptions): [UnixSocket, UnixSocket] {
+  const native = nativeAddon();
+  const [a, b] = native.socketpair();
+  let first: UnixSocket | undefined;
+  try {
+    first = new UnixSocket(a, options);
+  } catch (err) {
+    native.close(a);
+    native.close(b);
+    throw err;
+  }
+  try {
+    return [first, new UnixSocket(b, options)];
+  } catch (err) {
+    first.destroy();
+    native.close(b);
+    throw err;
+  }
+}
