@@ -1,0 +1,21 @@
+/** The transport layer: owned fds, the Transport contract and the native Unix socket implementation. */
+export { Fd, fdNumber, type FdLike } from './fd.js';
+export { SystemError, TransportClosedError } from './system-error.js';
+export type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
+export { NativeAddonError } from './native.js';
+export {
+  UnixSocket,
+  connect,
+  socketPair,
+  InvalidWriteError,
+  FDS_TRUNCATED,
+  type UnixSocketOptions,
+  type ConnectOptions,
+} from './unix-socket.js';
+export {
+  UnixListener,
+  listen,
+  isListeningSocket,
+  type ListenOptions,
+  type ListenAddress,
+} from './unix-listener.js';
