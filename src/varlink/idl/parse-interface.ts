@@ -71,8 +71,7 @@ class InterfaceParser {
     let trivia = s.skipTrivia();
     if (!trivia.newline) throw s.errorHere('expected line break after interface name');
     do {
-      const at = s.position();
-      const member = this.parseMember(trivia);
+      const { member, at } = this.parseMember(trivia);
       const previous = firstSeen.get(member.name);
       if (previous) {
         throw s.errorAt(
@@ -111,7 +110,13 @@ class InterfaceParser {
     if (s.offset === before) throw s.errorHere(`expected whitespace after '${keyword}'`);
   }
 
-  private parseMember(trivia: Trivia): VarlinkMember {
+  /** One member; `at` is the position of its name, for duplicate-name errors. */
+  private parseMember(trivia: Trivia): { member: VarlinkMember; at: SourcePosition } {
+    const at = this.parseMemberHead();
+    return { member: this.parseMemberBody(trivia, at.keyword, at.name), at: at.nameAt };
+  }
+
+  private parseMemberHead(): { keyword: 'type' | 'method' | 'error'; name: string; nameAt: SourcePosition } {
     const s = this.scanner;
     const keyword = s.readWord();
     if (keyword !== 'type' && keyword !== 'method' && keyword !== 'error') {
@@ -119,7 +124,13 @@ class InterfaceParser {
       throw s.errorHere("expected 'type', 'method' or 'error'");
     }
     this.skipGapAfterKeyword(keyword);
+    const nameAt = s.position();
     const name = this.readMemberName(`${keyword} name`);
+    return { keyword, name, nameAt };
+  }
+
+  private parseMemberBody(trivia: Trivia, keyword: 'type' | 'method' | 'error', name: string): VarlinkMember {
+    const s = this.scanner;
     s.skipTrivia();
     switch (keyword) {
       case 'type': {
