@@ -13,6 +13,7 @@ import { buildCases, formatTable } from './report.js';
 import { Measurements } from './measurements.js';
 import { parseOptions } from './options.js';
 import { CASES, M } from './case-list.js';
+import { rawTransportInProcess } from './cases/ours-raw-transport.js';
 import { MANY_FDS } from './payload.js';
 import { socketPath } from './socket-path.js';
 import { bulkMibPerSecond, manyFdsUs, pipelinedPerSecond, roundTripUs } from './workloads.js';
@@ -95,6 +96,12 @@ await withClient([M.usRt0, M.usRt1, M.usPipe], usocketInProcess, async (c) => {
 await withChild([M.us2Rt1, M.us2Pipe], 'usocket-server.ts', connectUsocket, async (c) => {
   await m.measure(M.us2Rt1, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds, [devNull]));
   await m.measure(M.us2Pipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
+});
+
+log('ours: raw UnixSocket (no JSON-RPC)');
+await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(), async (c) => {
+  await m.measure(M.rawRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
+  await m.measure(M.rawRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
 });
 
 closeSync(devNull);
