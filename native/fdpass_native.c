@@ -337,6 +337,17 @@ static napi_value js_is_listening(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// socketError(fd) -> pending errno (SO_ERROR, cleared by reading it), 0 when none.
+static napi_value js_socket_error(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  int val = 0;
+  socklen_t len = sizeof(val);
+  if (!arg_int(env, argv[0], &fd)) return throw_type(env, "fd must be a number");
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len) < 0) return throw_errno(env, "getsockopt", errno);
+  return make_int(env, val);
+}
+
 static napi_value js_shutdown_write(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
@@ -402,6 +413,7 @@ static void call_js(poller_t* p, int value) {
 static void on_poll(uv_poll_t* handle, int status, int events) {
   poller_t* p = handle->data;
   if (p->closing) return;
+  if (status < 0) p->events = 0;  // libuv stopped the watcher (EPOLLERR is reported as EBADF)
   call_js(p, status < 0 ? status : events);
 }
 
@@ -542,7 +554,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"init", js_init},           {"socket", js_socket},       {"socketpair", js_socketpair},
       {"connect", js_connect},     {"bind", js_bind},           {"listen", js_listen},
       {"accept", js_accept},       {"send", js_send},           {"recv", js_recv},
-      {"peerCred", js_peer_cred},  {"isListening", js_is_listening}, {"shutdownWrite", js_shutdown_write},
+      {"peerCred", js_peer_cred},  {"isListening", js_is_listening}, {"socketError", js_socket_error}, {"shutdownWrite", js_shutdown_write},
       {"close", js_close},         {"dup", js_dup},             {"pollCreate", js_poll_create},
       {"pollSet", js_poll_set},    {"pollRef", js_poll_ref},    {"pollClose", js_poll_close},
   };

@@ -48,6 +48,8 @@ export interface NativeAddon {
   recv(fd: number, buf: Uint8Array, offset: number, length: number, peek: boolean, out: Int32Array): number;
   peerCred(fd: number): { pid: number; uid: number; gid: number };
   isListening(fd: number): boolean;
+  /** Pending socket error (SO_ERROR, cleared by reading), 0 when none. */
+  socketError(fd: number): number;
   shutdownWrite(fd: number): void;
   close(fd: number): void;
   dup(fd: number): number;

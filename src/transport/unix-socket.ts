@@ -307,11 +307,33 @@ export class UnixSocket implements Transport {
     }
     if (this.#destroyed) return;
     if (events < 0) {
-      this.destroy(new SystemError('poll', getSystemErrorName(events), -events));
+      this.#onPollError(events);
       return;
     }
     if (events & POLL_WRITABLE) this.#flush();
     if (events & POLL_READABLE && !this.#destroyed) this.#read();
+  }
+
+  /**
+   * libuv reports EPOLLERR as EBADF and stops the watcher. The real cause (EPIPE, ECONNRESET) comes
+   * from retrying a pending write, or from reading (which first hands over the bytes still queued), or
+   * else from SO_ERROR.
+   */
+  #onPollError(status: number): void {
+    this.#events = 0; // libuv stopped the watcher
+    if (this.#queue.length > 0) this.#flush();
+    if (!this.#destroyed && this.#handlers && !this.#paused && !this.#readEnded) this.#read();
+    if (this.#destroyed) return;
+    let err: SystemError;
+    try {
+      const errno = this.#native.socketError(this.#fd);
+      err = errno
+        ? new SystemError('recvmsg', getSystemErrorName(-errno), errno)
+        : new SystemError('poll', getSystemErrorName(status), -status);
+    } catch (e) {
+      err = e as SystemError;
+    }
+    this.destroy(err);
   }
 
   #read(): void {
