@@ -7,7 +7,7 @@ import type {
   VarlinkType,
 } from './idl-types.js';
 
-/** Lines longer than this are broken up: one field per line. */
+/** A struct or enum that would make its line longer than this gets one entry per line. */
 const MAX_LINE = 80;
 const INDENT = '  ';
 
@@ -64,7 +64,8 @@ function pushMethodMarkers(out: string[], method: VarlinkMethod): void {
 
 function renderMethod(method: VarlinkMethod): string {
   const head = `method ${method.name}`;
-  const input = renderType(method.input, '', head.length);
+  // Reserve room for ` -> ()`, the least that follows the input on its line.
+  const input = renderType(method.input, '', head.length, 6);
   const afterInput = `${head}${input} -> `;
   const lastLine = afterInput.slice(afterInput.lastIndexOf('\n') + 1);
   return afterInput + renderType(method.output, '', lastLine.length);
@@ -79,9 +80,10 @@ function pushDoc(out: string[], doc: string | undefined, indent: string): void {
 }
 
 /**
- * Renders `type` starting at `column` of a line whose continuation lines are indented by `indent`.
+ * Renders `type` starting at `column` of a line whose continuation lines are indented by `indent`;
+ * `reserve` columns after it are taken by what follows on the line (`,` or ` -> ()`).
  */
-function renderType(type: VarlinkType, indent: string, column: number): string {
+function renderType(type: VarlinkType, indent: string, column: number, reserve = 0): string {
   switch (type.kind) {
     case 'bool':
     case 'int':
@@ -95,20 +97,25 @@ function renderType(type: VarlinkType, indent: string, column: number): string {
     case 'set':
       return '[string]()';
     case 'array':
-      return `[]${renderType(type.element, indent, column + 2)}`;
+      return `[]${renderType(type.element, indent, column + 2, reserve)}`;
     case 'map':
-      return `[string]${renderType(type.value, indent, column + 8)}`;
+      return `[string]${renderType(type.value, indent, column + 8, reserve)}`;
     case 'nullable':
-      return `?${renderType(type.type, indent, column + 1)}`;
+      return `?${renderType(type.type, indent, column + 1, reserve)}`;
     case 'struct':
     case 'enum':
-      return renderParenthesized(type, indent, column);
+      return renderParenthesized(type, indent, column, reserve);
   }
 }
 
-function renderParenthesized(type: VarlinkStructType | VarlinkEnumType, indent: string, column: number): string {
+function renderParenthesized(
+  type: VarlinkStructType | VarlinkEnumType,
+  indent: string,
+  column: number,
+  reserve: number,
+): string {
   const oneLine = singleLine(type);
-  if (oneLine !== undefined && column + oneLine.length <= MAX_LINE) return oneLine;
+  if (oneLine !== undefined && column + oneLine.length + reserve <= MAX_LINE) return oneLine;
 
   const inner = indent + INDENT;
   const lines: string[] = ['('];
@@ -119,7 +126,7 @@ function renderParenthesized(type: VarlinkStructType | VarlinkEnumType, indent: 
     const comma = i < entries.length - 1 ? ',' : '';
     if (entry.type !== undefined) {
       const head = `${inner}${entry.name}: `;
-      lines.push(`${head}${renderType(entry.type, inner, head.length)}${comma}`);
+      lines.push(`${head}${renderType(entry.type, inner, head.length, comma.length)}${comma}`);
     } else {
       lines.push(`${inner}${entry.name}${comma}`);
     }
