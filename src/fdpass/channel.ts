@@ -1,0 +1,366 @@
+import { JsonFramingError } from '../codec/json-framing-error.js';
+import { JsonScanner, isJsonWhitespace } from '../codec/json-scanner.js';
+import { Fd } from '../transport/fd.js';
+import type { FdLike } from '../transport/fd.js';
+import { TransportClosedError } from '../transport/system-error.js';
+import type { PeerCredentials, Transport } from '../transport/transport.js';
+import { FdPassError } from './fdpass-error.js';
+import type { FdPassErrorReason } from './fdpass-error.js';
+import { FdQueue } from './fd-queue.js';
+
+/** Limits and start-up state of an {@link FdPassChannel}. */
+export interface ChannelOptions {
+  /** Largest message in bytes; a larger one is fatal (`limit`). Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** Largest `fds` value accepted; above it is fatal (`invalid-fds`). Default 4096. */
+  maxFdsPerMessage?: number;
+  /** Most received fds held before messages claim them; more is fatal (`limit`). Default 8192. */
+  maxQueuedFds?: number;
+  /** Deepest nesting of a message; deeper is fatal (`framing`), never a stack overflow. Default 1000. */
+  maxDepth?: number;
+  /**
+   * Reads already taken from the transport (e.g. by a Varlink upgrade), processed before any new
+   * read, in order. The channel owns their fds from construction on.
+   */
+  pending?: ReadonlyArray<{ bytes: Buffer; fds: Fd[] }>;
+  /** How long a fatal error waits for its final error response to be written. Default 1000 ms. */
+  fatalErrorTimeoutMs?: number;
+}
+
+/** What an {@link FdPassChannel} reports. */
+export interface ChannelHandlers {
+  /**
+   * One complete top-level JSON value (an object, or an array for a JSON-RPC batch which the peer
+   * rejects) with its fds; the handler owns the fds.
+   */
+  message(value: unknown, fds: Fd[]): void;
+  /**
+   * Exactly once, last. `error` is an {@link FdPassError} for fatal protocol errors, the transport's
+   * error, or undefined on a clean close/EOF.
+   */
+  close(error?: Error): void;
+  /**
+   * The peer finished sending (clean EOF between messages); no `message` follows. Writing still
+   * works; the handler decides when to {@link FdPassChannel.close}. Without this handler the channel
+   * closes itself at EOF (after flushing queued writes).
+   */
+  end?(): void;
+}
+
+type State = 'new' | 'open' | 'closing' | 'closed';
+
+/**
+ * A jsonrpc-fdpass connection: cuts the byte stream into JSON messages, attaches to each message the
+ * fds its `fds` member announces, and sends messages with their fds.
+ *
+ * Receiving follows the spec's algorithm (a byte buffer and an fd FIFO; a message waits for batched
+ * fds while only whitespace arrives) and additionally tracks which read brought each fd, so the fds of
+ * the next message are never handed to the current one. Fatal errors send a final `-32050` error
+ * response (best effort, bounded in time), close the transport and every queued fd, and end with
+ * `close(FdPassError)`.
+ */
+export class FdPassChannel implements AsyncDisposable {
+  readonly #transport: Transport;
+  readonly #maxFds: number;
+  readonly #maxQueued: number;
+  readonly #fatalTimeoutMs: number;
+  readonly #scanner: JsonScanner;
+  readonly #queue = new FdQueue();
+  #pending: Array<{ bytes: Buffer; fds: Fd[] }>;
+
+  #handlers: ChannelHandlers | null = null;
+  #state: State = 'new';
+  #closeError: Error | undefined;
+  #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+
+  /** A parsed message waiting for its fds. */
+  #waiting: { value: unknown; count: number; end: number } | null = null;
+  #paused = false;
+  #eof = false;
+  #processing = false;
+
+  constructor(transport: Transport, options: ChannelOptions = {}) {
+    this.#transport = transport;
+    this.#maxFds = options.maxFdsPerMessage ?? 4096;
+    this.#maxQueued = options.maxQueuedFds ?? 8192;
+    this.#fatalTimeoutMs = options.fatalErrorTimeoutMs ?? 1000;
+    this.#scanner = new JsonScanner({ maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024, maxDepth: options.maxDepth ?? 1000 });
+    this.#pending = options.pending ? [...options.pending] : [];
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  /** Starts reading; `handlers` receive every message and, last, `close`. Called once. */
+  start(handlers: ChannelHandlers): void {
+    if (this.#state !== 'new') throw new Error(this.#handlers ? 'channel already started' : 'channel is closed');
+    this.#handlers = handlers;
+    this.#state = 'open';
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const read of pending) this.#ingest(read.bytes, read.fds);
+    this.#transport.start({
+      data: (bytes, fds) => {
+        this.#ingest(bytes, fds);
+        this.#process();
+      },
+      end: () => {
+        this.#eof = true;
+        this.#process();
+      },
+      error: (err) => {
+        this.#closeError ??= err;
+      },
+      close: () => this.#finish(),
+    });
+    queueMicrotask(() => this.#process());
+  }
+
+  /**
+   * Sends `message` with `fds`. Serialises once; sets the top-level `fds` member to `fds.length`
+   * (omits it when 0, overriding any caller value; the caller's object is not modified). Resolves when
+   * the bytes were handed to the transport; the fds are borrowed until then.
+   */
+  send(message: object, fds: readonly FdLike[] = []): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(new TransportClosedError('channel is closed'));
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(serialise(message, fds.length), 'utf8');
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#transport.write(bytes, fds, { filler: 0x20 });
+  }
+
+  /** Bytes queued in the transport, not yet written. */
+  get writableLength(): number {
+    return this.#transport.writableLength;
+  }
+
+  /** Stops reading and dispatching until {@link resume}. */
+  pause(): void {
+    this.#paused = true;
+    this.#transport.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#state === 'open') this.#transport.resume();
+    this.#process();
+  }
+
+  /** Flushes queued writes and shuts down the writing side; reading continues. */
+  end(): Promise<void> {
+    return this.#transport.end();
+  }
+
+  /** Flushes queued writes, then closes. Resolves once closed (after the `close` handler ran). */
+  async close(): Promise<void> {
+    if (this.#state === 'new') {
+      this.destroy();
+      return;
+    }
+    if (this.#state === 'open') {
+      this.#state = 'closing';
+      this.#stopReading();
+      try {
+        await this.#transport.close();
+      } catch {
+        /* the transport is destroyed either way; its close event reports the reason */
+      }
+    }
+    await this.#closedPromise;
+  }
+
+  /** Closes at once: queued writes fail, queued fds are closed. Idempotent. */
+  destroy(error?: Error): void {
+    if (this.#state === 'closed') return;
+    this.#closeError ??= error;
+    const started = this.#state !== 'new';
+    this.#state = 'closing';
+    this.#stopReading();
+    this.#transport.destroy(error);
+    if (!started) this.#finish();
+  }
+
+  /** True once closing started (by {@link close}, {@link destroy}, a fatal error, or the transport). */
+  get closed(): boolean {
+    return this.#state === 'closing' || this.#state === 'closed';
+  }
+
+  /** Credentials of the peer process, when the transport knows them. */
+  peerCredentials(): PeerCredentials | null {
+    return this.#transport.peerCredentials();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Appends one read: bytes to the scanner, fds to the FIFO tagged with where the read's bytes end. */
+  #ingest(bytes: Buffer, fds: Fd[]): void {
+    if (this.#state !== 'open') {
+      Fd.closeAll(fds);
+      return;
+    }
+    if (fds.length > 0) {
+      let i = bytes.length - 1;
+      while (i >= 0 && isJsonWhitespace(bytes[i]!)) i--;
+      this.#queue.push(fds, i >= 0 ? this.#scanner.received + i : -1);
+      if (this.#queue.size > this.#maxQueued) {
+        this.#fatal('limit', `more than ${this.#maxQueued} received fds queued`);
+        return;
+      }
+    }
+    this.#scanner.push(bytes);
+  }
+
+  /** Runs the receiver loop until it needs more input, is paused, or the channel stops. */
+  #process(): void {
+    // A handler may call pause/resume/destroy; the outer loop re-checks state on every turn.
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#state === 'open' && !this.#paused) {
+        if (this.#waiting === null && !this.#parseNext()) break;
+        if (this.#state !== 'open') break;
+        if (this.#dispatchIfComplete()) continue;
+        // Still short of fds: only whitespace may follow until they arrive.
+        if (this.#scanner.skipWhitespace()) {
+          const w = this.#waiting!;
+          this.#fatal('mismatched-count', `message announced ${w.count} fds but the next message began after ${this.#queue.available(w.end, w.count)}`);
+        }
+        break;
+      }
+      if (this.#state === 'open' && !this.#paused && this.#eof) this.#atEof();
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  /** Cuts and parses the next message into `#waiting`; false when more bytes are needed or it failed. */
+  #parseNext(): boolean {
+    let scanned;
+    try {
+      scanned = this.#scanner.next();
+    } catch (err) {
+      if (!(err instanceof JsonFramingError)) throw err;
+      this.#fatal(err.reason === 'too-large' ? 'limit' : 'framing', err.message, err);
+      return false;
+    }
+    if (scanned === null) return false;
+    let value: unknown;
+    try {
+      value = JSON.parse(scanned.bytes.toString('utf8'));
+    } catch (err) {
+      this.#fatal('framing', `message at byte ${scanned.start} is not valid JSON`, err);
+      return false;
+    }
+    let count = 0;
+    if (!Array.isArray(value)) {
+      const fds = (value as Record<string, unknown>).fds;
+      if (fds !== undefined) {
+        if (typeof fds !== 'number' || !Number.isInteger(fds) || fds < 0 || fds > this.#maxFds) {
+          this.#fatal('invalid-fds', `invalid fds value ${JSON.stringify(fds)?.slice(0, 40) ?? ''} (expected an integer 0…${this.#maxFds})`);
+          return false;
+        }
+        count = fds;
+      }
+    }
+    this.#waiting = { value, count, end: scanned.end };
+    return true;
+  }
+
+  /** Dispatches `#waiting` when all its fds are available; true when it did. */
+  #dispatchIfComplete(): boolean {
+    const w = this.#waiting!;
+    if (w.count > 0 && this.#queue.available(w.end, w.count) < w.count) return false;
+    this.#waiting = null;
+    const fds = this.#queue.take(w.count);
+    try {
+      this.#handlers!.message(w.value, fds);
+    } catch (err) {
+      // A throwing handler is a bug above us; never let it unwind into the transport.
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
+    return true;
+  }
+
+  #atEof(): void {
+    if (this.#waiting !== null) {
+      this.#fatal('mismatched-count', `stream ended before the ${this.#waiting.count} fds of the last message arrived`);
+      return;
+    }
+    if (this.#scanner.skipWhitespace()) {
+      this.#fatal('framing', 'stream ended inside a message');
+      return;
+    }
+    // Fds that no message claimed: nothing can claim them any more.
+    this.#queue.closeAll();
+    this.#eof = false;
+    const onEnd = this.#handlers!.end;
+    if (onEnd !== undefined) onEnd.call(this.#handlers);
+    else void this.close();
+  }
+
+  /** Fatal protocol error: final error response (bounded), then close transport and queued fds. */
+  #fatal(reason: FdPassErrorReason, message: string, cause?: unknown): void {
+    if (this.#state !== 'open') return;
+    const error = new FdPassError(reason, message, cause === undefined ? undefined : { cause });
+    this.#closeError ??= error;
+    this.#state = 'closing';
+    this.#stopReading();
+    const response = Buffer.from(JSON.stringify({ jsonrpc: '2.0', error: error.toJSON(), id: null }), 'utf8');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#fatalTimeoutMs);
+      timer.unref();
+    });
+    Promise.race([this.#transport.write(response), timeout])
+      .catch(() => {
+        /* best effort */
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.#transport.destroy(error);
+      });
+  }
+
+  /** Stops input: nothing more is parsed or dispatched, queued fds are closed. */
+  #stopReading(): void {
+    this.#transport.pause();
+    this.#waiting = null;
+    this.#queue.closeAll();
+    for (const read of this.#pending.splice(0)) Fd.closeAll(read.fds);
+  }
+
+  /** The transport closed: report once. */
+  #finish(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#stopReading();
+    const handlers = this.#handlers;
+    this.#handlers = null;
+    try {
+      handlers?.close(this.#closeError);
+    } finally {
+      this.#resolveClosed();
+    }
+  }
+}
+
+/** Serialises `message` with its top-level `fds` member set to `count` (omitted when 0). */
+function serialise(message: object, count: number): string {
+  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
+  let out: object = message;
+  if (Array.isArray(message)) {
+    if (count > 0) throw new TypeError('fds cannot be attached to a batch array');
+  } else if (count > 0 || Object.hasOwn(message, 'fds')) {
+    const { fds: _ignored, ...rest } = message as Record<string, unknown>;
+    out = count > 0 ? { ...rest, fds: count } : rest;
+  }
+  const text = JSON.stringify(out);
+  if (typeof text !== 'string') throw new TypeError('message is not serialisable');
+  return text;
+}
