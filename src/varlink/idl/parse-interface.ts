@@ -112,8 +112,8 @@ class InterfaceParser {
 
   /** One member; `at` is the position of its name, for duplicate-name errors. */
   private parseMember(trivia: Trivia): { member: VarlinkMember; at: SourcePosition } {
-    const at = this.parseMemberHead();
-    return { member: this.parseMemberBody(trivia, at.keyword, at.name), at: at.nameAt };
+    const head = this.parseMemberHead();
+    return { member: this.parseMemberBody(trivia, head.keyword, head.name), at: head.nameAt };
   }
 
   private parseMemberHead(): { keyword: 'type' | 'method' | 'error'; name: string; nameAt: SourcePosition } {
