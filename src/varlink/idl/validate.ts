@@ -48,7 +48,7 @@ export function checkValue(
   value: unknown,
   options: ValidateOptions = {},
 ): VarlinkValidationError | undefined {
-  const problem = new Checker(iface, options.unknownFields ?? 'reject').check(type, value, []);
+  const problem = new Checker(iface, options.unknownFields ?? 'reject').check(type, value);
   return problem && new VarlinkValidationError(problem.path, problem.reason);
 }
 
@@ -91,18 +91,34 @@ interface Problem {
   readonly reason: string;
 }
 
+/** Field names per struct node, so unknown-field checks stay linear in big structs. */
+const fieldNameSets = new WeakMap<VarlinkStructType, ReadonlySet<string>>();
+
+function fieldNames(struct: VarlinkStructType): ReadonlySet<string> {
+  let names = fieldNameSets.get(struct);
+  if (!names) {
+    names = new Set(struct.fields.map((f) => f.name));
+    fieldNameSets.set(struct, names);
+  }
+  return names;
+}
+
 class Checker {
+  // One shared path, pushed and popped on the way down; copied only when a problem is found.
+  private readonly path: VarlinkValuePathSegment[] = [];
+
   constructor(
     private readonly iface: VarlinkInterface,
     private readonly unknownFields: 'reject' | 'ignore',
   ) {}
 
-  check(type: VarlinkType, value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
+  check(type: VarlinkType, value: unknown): Problem | undefined {
+    const path = this.path;
     if (type.kind === 'nullable') {
-      return value === null || value === undefined ? undefined : this.check(type.type, value, path);
+      return value === null || value === undefined ? undefined : this.check(type.type, value);
     }
     if (value === null || value === undefined) {
-      return { path, reason: value === null ? 'must not be null' : 'is missing' };
+      return { path: [...path], reason: value === null ? 'must not be null' : 'is missing' };
     }
     switch (type.kind) {
       case 'bool':
@@ -112,7 +128,7 @@ class Checker {
       case 'float':
         if (typeof value === 'bigint') return undefined; // a big integer literal is a valid JSON number
         if (typeof value !== 'number') return mismatch(path, 'float', value);
-        return Number.isFinite(value) ? undefined : { path, reason: `${value} is not a valid float` };
+        return Number.isFinite(value) ? undefined : { path: [...path], reason: `${value} is not a valid float` };
       case 'string':
         return typeof value === 'string' ? undefined : mismatch(path, 'string', value);
       case 'object':
@@ -122,17 +138,17 @@ class Checker {
       case 'enum': {
         if (typeof value !== 'string') return mismatch(path, 'enum value (string)', value);
         if (type.values.some((v) => v.name === value)) return undefined;
-        return { path, reason: `'${value}' is not one of ${type.values.map((v) => v.name).join(', ')}` };
+        return { path: [...path], reason: `'${value}' is not one of ${type.values.map((v) => v.name).join(', ')}` };
       }
       case 'named': {
         const alias = this.iface.types.get(type.name);
-        if (!alias) return { path, reason: `type '${type.name}' is not defined in ${this.iface.name}` };
-        return this.check(alias.type, value, path);
+        if (!alias) return { path: [...path], reason: `type '${type.name}' is not defined in ${this.iface.name}` };
+        return this.check(alias.type, value);
       }
       case 'array': {
         if (!Array.isArray(value)) return mismatch(path, 'array', value);
         for (let i = 0; i < value.length; i++) {
-          const problem = this.check(type.element, value[i], [...path, i]);
+          const problem = this.checkChild(i, type.element, value[i]);
           if (problem) return problem;
         }
         return undefined;
@@ -142,28 +158,36 @@ class Checker {
         if (!isPlainObject(value)) return mismatch(path, type.kind === 'set' ? 'set (object)' : 'map (object)', value);
         const element: VarlinkType = type.kind === 'map' ? type.value : EMPTY_STRUCT;
         for (const [key, item] of Object.entries(value)) {
-          const problem = this.check(element, item, [...path, key]);
+          const problem = this.checkChild(key, element, item);
           if (problem) return problem;
         }
         return undefined;
       }
       case 'struct':
-        return this.checkStruct(type, value, path);
+        return this.checkStruct(type, value);
     }
   }
 
-  private checkStruct(type: VarlinkStructType, value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
-    if (!isPlainObject(value)) return mismatch(path, 'struct (object)', value);
+  private checkChild(segment: VarlinkValuePathSegment, type: VarlinkType, value: unknown): Problem | undefined {
+    this.path.push(segment);
+    const problem = this.check(type, value);
+    this.path.pop();
+    return problem;
+  }
+
+  private checkStruct(type: VarlinkStructType, value: unknown): Problem | undefined {
+    if (!isPlainObject(value)) return mismatch(this.path, 'struct (object)', value);
     for (const field of type.fields) {
       const item = Object.hasOwn(value, field.name) ? value[field.name] : undefined;
-      const problem = this.check(field.type, item, [...path, field.name]);
+      const problem = this.checkChild(field.name, field.type, item);
       if (problem) return problem;
     }
     if (this.unknownFields === 'reject') {
+      const declared = fieldNames(type);
       for (const [key, item] of Object.entries(value)) {
         // An own property set to undefined is how JavaScript code writes "absent".
-        if (item !== undefined && !type.fields.some((f) => f.name === key)) {
-          return { path: [...path, key], reason: 'is not a declared field' };
+        if (item !== undefined && !declared.has(key)) {
+          return { path: [...this.path, key], reason: 'is not a declared field' };
         }
       }
     }
@@ -173,12 +197,12 @@ class Checker {
 
 const EMPTY_STRUCT: VarlinkStructType = { kind: 'struct', fields: [] };
 
-function checkInt(value: unknown, path: VarlinkValuePathSegment[]): Problem | undefined {
+function checkInt(value: unknown, path: readonly VarlinkValuePathSegment[]): Problem | undefined {
   let big: bigint;
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) return mismatch(path, 'int', value);
     // Beyond 2^53 a number may already be rounded: only bigint (or a string) carries it exactly.
-    if (!Number.isSafeInteger(value)) return { path, reason: `${value} is outside the safe integer range: pass it as bigint` };
+    if (!Number.isSafeInteger(value)) return { path: [...path], reason: `${value} is outside the safe integer range: pass it as bigint` };
     return undefined;
   } else if (typeof value === 'bigint') {
     big = value;
@@ -187,7 +211,7 @@ function checkInt(value: unknown, path: VarlinkValuePathSegment[]): Problem | un
   } else {
     return mismatch(path, 'int', value);
   }
-  if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return { path, reason: `${big} is outside the 64-bit integer range` };
+  if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return { path: [...path], reason: `${big} is outside the 64-bit integer range` };
   return undefined;
 }
 
@@ -195,8 +219,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function mismatch(path: VarlinkValuePathSegment[], expected: string, value: unknown): Problem {
-  return { path, reason: `expected ${expected}, got ${describe(value)}` };
+function mismatch(path: readonly VarlinkValuePathSegment[], expected: string, value: unknown): Problem {
+  return { path: [...path], reason: `expected ${expected}, got ${describe(value)}` };
 }
 
 function describe(value: unknown): string {
