@@ -1,0 +1,477 @@
+import type { ChildProcess } from 'node:child_process';
+import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
+import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
+import { Fd, type FdLike } from '../transport/fd.js';
+import type { PeerCredentials, Transport } from '../transport/transport.js';
+import { connectVarlinkAddress, type VarlinkAddress } from './address.js';
+import {
+  VarlinkConnection,
+  type VarlinkDetached,
+  type VarlinkFdPassing,
+  type VarlinkIncoming,
+} from './varlink-connection.js';
+import { VarlinkError } from './varlink-error.js';
+import { callMessage, checkReply, type VarlinkParameters, type VarlinkReply } from './varlink-message.js';
+import { VarlinkProtocolError } from './varlink-protocol-error.js';
+import { VarlinkUsageError } from './varlink-usage-error.js';
+
+/** Options of a {@link VarlinkClient}. */
+export interface VarlinkClientOptions {
+  /** fd passing, per direction; `true` for both. Default: off (fds from the service close the connection). */
+  readonly fds?: VarlinkFdPassing;
+  /** Largest reply accepted, in bytes (16 MiB by default). */
+  readonly maxMessageSize?: number;
+}
+
+/** Options of {@link VarlinkClient.connect}. */
+export interface VarlinkConnectOptions extends VarlinkClientOptions {
+  /** Aborts connecting. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of one call. */
+export interface VarlinkCallOptions {
+  /** fds sent with the call; parameters refer to them by index. Borrowed until the call was written. */
+  readonly fds?: readonly FdLike[];
+  /**
+   * Stops waiting: the call rejects with the signal's reason. Varlink cannot cancel a call, so its
+   * reply (or replies) are still read and dropped, fds closed; the connection stays usable.
+   */
+  readonly signal?: AbortSignal;
+  /** Rejects with `RequestTimeoutError` after this long, with the same effect as `signal`. */
+  readonly timeoutMs?: number;
+}
+
+/** A successful reply and the fds that came with it (the caller owns them). */
+export interface VarlinkCallResult<P = VarlinkParameters> {
+  readonly parameters: P;
+  readonly fds: Fd[];
+}
+
+/** One reply of a `more` call; `continues` is false on the last. */
+export interface VarlinkStreamReply<P = VarlinkParameters> extends VarlinkCallResult<P> {
+  readonly continues: boolean;
+}
+
+/**
+ * A confirmed upgrade: the reply, and the connection handed over to the new protocol. `pending` holds
+ * the bytes and fds already read past the reply, in order; feed them to the new protocol first.
+ */
+export interface VarlinkUpgradeResult<P = VarlinkParameters> extends VarlinkCallResult<P>, VarlinkDetached {}
+
+type CallKind = 'call' | 'more' | 'upgrade';
+
+interface PendingCall {
+  readonly kind: CallKind;
+  readonly method: string;
+  /** Nobody waits any more (aborted, timed out): replies are dropped. */
+  abandoned: boolean;
+  /** Handles one reply; returns true when the call is complete. */
+  reply(reply: VarlinkReply, fds: Fd[]): boolean;
+  fail(err: Error): void;
+}
+
+/** How many unread `more` replies are buffered before reading from the service pauses. */
+const STREAM_HIGH_WATER = 64;
+
+/**
+ * A Varlink client on one connection. Calls may be pipelined: each is written at once and replies are
+ * matched in order. `call` waits for one reply, `stream` iterates the replies of a `more` call, `send`
+ * is `oneway`, `upgrade` hands the connection over to another protocol.
+ *
+ * Replies that break the protocol (a reply nobody asked for, `continues` without `more` or on an
+ * error, a non-object, unknown keys, fds that were not enabled) close the connection; every waiting
+ * call then rejects with `ConnectionClosedError` whose `cause` is the {@link VarlinkProtocolError}.
+ */
+export class VarlinkClient implements AsyncDisposable {
+  readonly #conn: VarlinkConnection;
+  readonly #pending: PendingCall[] = [];
+  #upgrading = false;
+  #closedError: Error | undefined;
+  #child: ChildProcess | undefined;
+  #pausedBy = new Set<object>();
+  readonly #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+
+  /** Runs the Varlink protocol on an already connected transport, which it takes over. */
+  constructor(transport: Transport, options: VarlinkClientOptions = {}) {
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#conn = new VarlinkConnection(
+      transport,
+      {
+        message: (incoming) => this.#onMessage(incoming),
+        end: () => this.#onEnd(),
+        closed: (err) => this.#onClosed(err),
+      },
+      {
+        ...(options.fds !== undefined ? { fds: options.fds } : {}),
+        ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
+      },
+    );
+  }
+
+  /** Connects to `unix:/path`, `unix:@abstract`, `tcp:host:port` or `exec:/path/to/service`. */
+  static async connect(address: string | VarlinkAddress, options: VarlinkConnectOptions = {}): Promise<VarlinkClient> {
+    const { signal, ...clientOptions } = options;
+    const { transport, child } = await connectVarlinkAddress(address, signal ? { signal } : {});
+    const client = new VarlinkClient(transport, clientOptions);
+    client.#child = child;
+    return client;
+  }
+
+  /** True once the connection is closed or handed over by an upgrade. */
+  get closed(): boolean {
+    return this.#conn.closed;
+  }
+
+  /** Resolves when the connection is closed or handed over. */
+  get whenClosed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /** Credentials of the service process (Unix sockets only). */
+  peerCredentials(): PeerCredentials | null {
+    return this.#conn.peerCredentials();
+  }
+
+  /**
+   * Calls `method` and waits for its one reply.
+   * @throws {VarlinkError} for an error reply; `ConnectionClosedError` when the connection dies first.
+   */
+  async call<P = VarlinkParameters>(
+    method: string,
+    parameters?: VarlinkParameters,
+    options: VarlinkCallOptions = {},
+  ): Promise<VarlinkCallResult<P>> {
+    return new Promise<VarlinkCallResult<P>>((resolve, reject) => {
+      const entry = this.#enqueue(
+        'call',
+        method,
+        parameters,
+        options,
+        {
+          reply: (reply, fds) => {
+            if (reply.error !== undefined) {
+              Fd.closeAll(fds);
+              reject(new VarlinkError(reply.error, reply.parameters));
+            } else {
+              resolve({ parameters: reply.parameters as P, fds });
+            }
+            return true;
+          },
+          fail: reject,
+        },
+      );
+      if (entry instanceof Error) reject(entry);
+    });
+  }
+
+  /**
+   * Calls `method` with `more` and iterates its replies: every `continues` reply, then the last one.
+   * The call is written at once (so it keeps its place among pipelined calls); replies are buffered
+   * until read, and reading from the service pauses while many are unread. Leaving the loop early
+   * drops the remaining replies (closing their fds).
+   * @throws {VarlinkError} from the iterator when the service answers with an error.
+   */
+  stream<P = VarlinkParameters>(
+    method: string,
+    parameters?: VarlinkParameters,
+    options: VarlinkCallOptions = {},
+  ): AsyncIterableIterator<VarlinkStreamReply<P>> {
+    const buffered: VarlinkStreamReply<P>[] = [];
+    let done = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const token = {};
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const entry = this.#enqueue('more', method, parameters, options, {
+      reply: (reply, fds) => {
+        if (reply.error !== undefined) {
+          Fd.closeAll(fds);
+          failure = new VarlinkError(reply.error, reply.parameters);
+          done = true;
+        } else {
+          buffered.push({ parameters: reply.parameters as P, fds, continues: reply.continues });
+          if (!reply.continues) done = true;
+          if (buffered.length >= STREAM_HIGH_WATER) this.#pauseFor(token);
+        }
+        notify();
+        return done;
+      },
+      fail: (err) => {
+        failure = err;
+        done = true;
+        notify();
+      },
+    });
+    if (entry instanceof Error) {
+      failure = entry;
+      done = true;
+    }
+    const abandon = (): void => {
+      if (entry instanceof Error) return;
+      entry.abandoned = true;
+      for (const r of buffered.splice(0)) Fd.closeAll(r.fds);
+      this.#resumeFor(token);
+    };
+    const iterator: AsyncIterableIterator<VarlinkStreamReply<P>> = {
+      next: async (): Promise<IteratorResult<VarlinkStreamReply<P>>> => {
+        for (;;) {
+          const item = buffered.shift();
+          if (item !== undefined) {
+            if (buffered.length < STREAM_HIGH_WATER / 2) this.#resumeFor(token);
+            return { done: false, value: item };
+          }
+          if (failure !== undefined) {
+            const err = failure;
+            failure = undefined;
+            this.#resumeFor(token);
+            throw err;
+          }
+          if (done) {
+            this.#resumeFor(token);
+            return { done: true, value: undefined };
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+      return: async (): Promise<IteratorResult<VarlinkStreamReply<P>>> => {
+        if (!done) abandon();
+        else for (const r of buffered.splice(0)) Fd.closeAll(r.fds);
+        done = true;
+        failure = undefined;
+        this.#resumeFor(token);
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /**
+   * Calls `method` with `oneway`: the service sends no reply, not even an error. Resolves once the
+   * call was written.
+   */
+  async send(method: string, parameters?: VarlinkParameters, options: Omit<VarlinkCallOptions, 'timeoutMs'> = {}): Promise<void> {
+    const err = this.#checkCanCall();
+    if (err) throw err;
+    options.signal?.throwIfAborted();
+    await this.#conn.send(callMessage(method, parameters, 'oneway'), options.fds ?? []);
+  }
+
+  /**
+   * Calls `method` with `upgrade`. On success the connection is no longer Varlink: the result carries
+   * the raw transport (not yet started) and what was read past the reply. An error reply rejects with
+   * {@link VarlinkError} and leaves this client usable. No other call may be made while it is pending.
+   */
+  async upgrade<P = VarlinkParameters>(
+    method: string,
+    parameters?: VarlinkParameters,
+    options: VarlinkCallOptions = {},
+  ): Promise<VarlinkUpgradeResult<P>> {
+    return new Promise<VarlinkUpgradeResult<P>>((resolve, reject) => {
+      // Reads stop at each NUL from here on, so the reply is never read together with bytes (and fds)
+      // of the new protocol that the service may send right after it.
+      this.#conn.setBoundedReads(true);
+      const entry = this.#enqueue('upgrade', method, parameters, options, {
+        reply: (reply, fds) => {
+          this.#upgrading = false;
+          if (reply.error !== undefined) {
+            Fd.closeAll(fds);
+            this.#conn.setBoundedReads(false);
+            reject(new VarlinkError(reply.error, reply.parameters));
+            return true;
+          }
+          // Still inside the read that delivered the reply: nothing after it was framed as Varlink.
+          const detached = this.#conn.detach();
+          this.#pending.shift();
+          this.#finishAfterDetach();
+          resolve({ parameters: reply.parameters as P, fds, ...detached });
+          return true;
+        },
+        fail: (err) => {
+          this.#upgrading = false;
+          reject(err);
+        },
+      });
+      if (entry instanceof Error) {
+        this.#conn.setBoundedReads(false);
+        reject(entry);
+      } else {
+        this.#upgrading = true;
+      }
+    });
+  }
+
+  /** Waits for outstanding writes, then closes the connection. Waiting calls reject. */
+  async close(): Promise<void> {
+    await this.#conn.close();
+    this.#reap();
+  }
+
+  /** Closes at once. Waiting calls reject. */
+  destroy(err?: Error): void {
+    this.#conn.destroy(err);
+    this.#reap();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #checkCanCall(): Error | undefined {
+    if (this.#conn.closed) {
+      return new ConnectionClosedError('Varlink connection is closed', { cause: this.#closedError });
+    }
+    if (this.#upgrading) return new VarlinkUsageError('no call may follow an upgrade call before its reply');
+    return undefined;
+  }
+
+  #enqueue(
+    kind: CallKind,
+    method: string,
+    parameters: VarlinkParameters | undefined,
+    options: VarlinkCallOptions,
+    handlers: Pick<PendingCall, 'reply' | 'fail'>,
+  ): PendingCall | Error {
+    const err = this.#checkCanCall();
+    if (err) return err;
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    const flag = kind === 'call' ? undefined : kind;
+    let timer: NodeJS.Timeout | undefined;
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const entry: PendingCall = {
+      kind,
+      method,
+      abandoned: false,
+      reply: (reply, fds) => {
+        const complete = handlers.reply(reply, fds);
+        if (complete) cleanup();
+        return complete;
+      },
+      fail: (e) => {
+        cleanup();
+        handlers.fail(e);
+      },
+    };
+    // The call keeps its slot: its reply will still come, and must be matched and dropped.
+    const giveUp = (reason: Error): void => {
+      if (entry.abandoned) return;
+      entry.abandoned = true;
+      entry.fail(reason);
+    };
+    const onAbort = (): void =>
+      giveUp(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(new RequestTimeoutError(method, timeoutMs)), timeoutMs);
+    this.#pending.push(entry);
+    this.#conn.send(callMessage(method, parameters, flag), options.fds ?? []).catch((e: Error) => {
+      // Not written: no reply will come for it, so it must leave the queue, or replies would shift.
+      if (e instanceof VarlinkUsageError) {
+        const i = this.#pending.indexOf(entry);
+        if (i >= 0) this.#pending.splice(i, 1);
+        if (!entry.abandoned) entry.fail(e);
+        return;
+      }
+      // A failed write means the connection is going away; #reap fails everything.
+      this.destroy(e);
+    });
+    return entry;
+  }
+
+  #onMessage({ message, fds }: VarlinkIncoming): void {
+    const entry = this.#pending[0];
+    if (entry === undefined) {
+      Fd.closeAll(fds);
+      this.#conn.destroy(new VarlinkProtocolError('reply received while no call is waiting for one'));
+      return;
+    }
+    const checked = checkReply(message);
+    if (!checked.ok) {
+      Fd.closeAll(fds);
+      this.#conn.destroy(new VarlinkProtocolError(`malformed reply to ${entry.method}: ${checked.reason}`));
+      return;
+    }
+    const reply = checked.value;
+    if (reply.continues && entry.kind !== 'more') {
+      Fd.closeAll(fds);
+      this.#conn.destroy(new VarlinkProtocolError(`reply to ${entry.method} continues, but the call did not ask for more`));
+      return;
+    }
+    if (entry.abandoned) {
+      Fd.closeAll(fds);
+      if (entry.kind === 'upgrade' && reply.error === undefined) {
+        // The service switched protocols but nobody takes the connection: close it.
+        this.#conn.destroy(new ConnectionClosedError('upgrade confirmed after the caller gave up'));
+        return;
+      }
+      if (entry.kind === 'upgrade') this.#upgrading = false;
+      if (!reply.continues) this.#pending.shift();
+      return;
+    }
+    if (entry.kind === 'upgrade') {
+      entry.reply(reply, fds); // shifts the queue itself when it detaches
+      if (reply.error !== undefined) this.#pending.shift();
+      return;
+    }
+    const complete = entry.reply(reply, fds);
+    if (complete || !reply.continues) this.#pending.shift();
+  }
+
+  #onEnd(): void {
+    // The service will send nothing more: calls still waiting cannot be answered.
+    if (this.#pending.length > 0) {
+      this.#conn.destroy(new ConnectionClosedError('the service closed the connection'));
+    } else {
+      void this.#conn.close();
+    }
+  }
+
+  #onClosed(err: Error | undefined): void {
+    this.#closedError = err;
+    this.#reap();
+  }
+
+  #reap(): void {
+    if (!this.#conn.closed) return;
+    const err = new ConnectionClosedError('Varlink connection closed', { cause: this.#closedError });
+    for (const entry of this.#pending.splice(0)) if (!entry.abandoned) entry.fail(err);
+    this.#upgrading = false;
+    this.#pausedBy.clear();
+    if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) {
+      // exec: services exit on EOF; a stuck one must not outlive its only connection.
+      const child = this.#child;
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      }, 1000).unref();
+    }
+    this.#child = undefined;
+    this.#resolveClosed();
+  }
+
+  #finishAfterDetach(): void {
+    const err = new ConnectionClosedError('the connection was upgraded to another protocol');
+    for (const entry of this.#pending.splice(0)) if (!entry.abandoned) entry.fail(err);
+    this.#resolveClosed();
+  }
+
+  #pauseFor(token: object): void {
+    if (this.#pausedBy.size === 0) this.#conn.pause();
+    this.#pausedBy.add(token);
+  }
+
+  #resumeFor(token: object): void {
+    if (!this.#pausedBy.delete(token)) return;
+    if (this.#pausedBy.size === 0 && !this.#conn.closed) this.#conn.resume();
+  }
+}
