@@ -1,0 +1,94 @@
+import { mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, fstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FdPassChannel } from '../../src/fdpass/channel.js';
+import type { ChannelOptions } from '../../src/fdpass/channel.js';
+import { Fd } from '../../src/transport/fd.js';
+import type { Transport } from '../../src/transport/transport.js';
+
+/** Open descriptors of this process. */
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** A temp dir with files whose content names them, to check which fd went where. */
+export class TempFiles {
+  readonly dir = mkdtempSync(join(tmpdir(), 'fdpass-test-'));
+  #n = 0;
+
+  /** Opens `count` fresh files read-only; file i contains `${tag}${i}`. */
+  open(count: number, tag = 'f'): Fd[] {
+    return Array.from({ length: count }, (_, i) => {
+      const path = join(this.dir, `${tag}-${this.#n++}`);
+      writeFileSync(path, `${tag}${i}`);
+      return new Fd(openSync(path, 'r'));
+    });
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Inode of an fd, to check that a received fd is a copy of a sent one. */
+export function inode(fd: Fd): number {
+  return fstatSync(fd.value).ino;
+}
+
+/** Everything a started channel reported. */
+export class Collector {
+  readonly channel: FdPassChannel;
+  readonly messages: { value: unknown; fds: Fd[] }[] = [];
+  error: Error | undefined;
+  closeCalls = 0;
+  readonly closed: Promise<Error | undefined>;
+  #waiters: (() => void)[] = [];
+
+  constructor(transport: Transport, options?: ChannelOptions, startIt = true) {
+    this.channel = new FdPassChannel(transport, options);
+    let done!: (e: Error | undefined) => void;
+    this.closed = new Promise((resolve) => (done = resolve));
+    if (startIt) {
+      this.channel.start({
+        message: (value, fds) => {
+          this.messages.push({ value, fds });
+          this.#wake();
+        },
+        close: (error) => {
+          this.closeCalls++;
+          this.error = error;
+          done(error);
+          this.#wake();
+        },
+      });
+    }
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  async waitFor(count: number): Promise<{ value: unknown; fds: Fd[] }[]> {
+    while (this.messages.length < count) {
+      if (this.closeCalls > 0) throw new Error(`closed (${String(this.error)}) after ${this.messages.length} of ${count} messages`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    return this.messages;
+  }
+
+  /** Closes every fd handed to the handler. */
+  closeReceived(): void {
+    for (const m of this.messages) Fd.closeAll(m.fds);
+  }
+}
+
+/** Lets queued immediates and I/O run. */
+export function settle(turns = 5): Promise<void> {
+  return new Promise((resolve) => {
+    const step = (n: number): void => {
+      if (n === 0) resolve();
+      else setImmediate(() => step(n - 1));
+    };
+    step(turns);
+  });
+}
