@@ -13,6 +13,7 @@ import { buildCases, formatTable } from './report.js';
 import { Measurements } from './measurements.js';
 import { parseOptions } from './options.js';
 import { CASES, M } from './case-list.js';
+import { connectOurs, oursInProcess } from './cases/ours-jsonrpc.js';
 import { rawTransportInProcess } from './cases/ours-raw-transport.js';
 import { MANY_FDS } from './payload.js';
 import { socketPath } from './socket-path.js';
@@ -104,6 +105,20 @@ await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(), asyn
   await m.measure(M.rawRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
 });
 
+log('ours: JsonRpcPeer over UnixSocket');
+await withClient([M.oursRt0, M.oursRt1, M.oursPipe, M.oursBulk, M.oursManyFds], async () => oursInProcess(), async (c) => {
+  await m.measure(M.oursRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
+  await m.measure(M.oursRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
+  await m.measure(M.oursPipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
+  await m.measure(M.oursBulk, 'MiB/s', 'higher', () => bulkMibPerSecond(c, opts.bulk, rounds));
+  await m.measure(M.oursManyFds, 'µs', 'lower', () => manyFdsUs(c, manyFds, opts.manyFds, rounds));
+});
+await withChild([M.ours2Rt0, M.ours2Rt1, M.ours2Pipe], 'ours-server.ts', connectOurs, async (c) => {
+  await m.measure(M.ours2Rt0, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds));
+  await m.measure(M.ours2Rt1, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds, [devNull]));
+  await m.measure(M.ours2Pipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
+});
+
 closeSync(devNull);
 for (const fd of manyFds) closeSync(fd);
 
@@ -118,4 +133,3 @@ if (opts.json) {
 } else {
   process.stdout.write(`\n${formatTable(m, cases, notes)}\n`);
 }
-void manyFdsUs;
