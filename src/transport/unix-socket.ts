@@ -489,7 +489,11 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
         // so retry on a short, growing timer.
         if ((err as SystemError).code !== 'EAGAIN') throw err;
       }
-      await sleep(delay, undefined, { signal });
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch (err) {
+        throw signal?.aborted ? (signal.reason as Error) : err;
+      }
       delay = Math.min(delay * 2, 100);
     }
     return new UnixSocket(fd, options);

@@ -139,6 +139,35 @@ describe('listen and connect over a socket path', () => {
     await expect(connect(path)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('connect waits while the backlog is full (EAGAIN) and completes once accepted; abort gives up cleanly', async () => {
+    const path = sockPath();
+    const listener = await listen(path, { backlog: 0 });
+    const queued: UnixSocket[] = [];
+    // Fill the backlog without accepting: Linux queues backlog + 1, then answers EAGAIN.
+    let waiting: Promise<UnixSocket> | undefined;
+    for (let i = 0; i < 4 && !waiting; i++) {
+      const attempt = connect(path);
+      const settled = await Promise.race([attempt.then(() => true), new Promise((r) => setTimeout(() => r(false), 30))]);
+      if (settled) queued.push(await attempt);
+      else waiting = attempt;
+    }
+    expect(waiting).toBeDefined();
+    const ac = new AbortController();
+    const aborted = connect(path, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 10));
+    ac.abort(new Error('gave up'));
+    await expect(aborted).rejects.toThrow('gave up');
+    const accepted: UnixSocket[] = [];
+    const it = listener[Symbol.asyncIterator]();
+    for (let i = 0; i <= queued.length; i++) {
+      const r = await it.next();
+      if (!r.done) accepted.push(r.value);
+    }
+    const late = await waiting!;
+    await closeAll(late, ...queued, ...accepted);
+    await listener.close();
+  });
+
   it('connect honours an already aborted signal', async () => {
     const ac = new AbortController();
     ac.abort(new Error('stop'));
