@@ -76,23 +76,10 @@ static int arg_int(napi_env env, napi_value v, int32_t* out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
-// Reads a Uint8Array argument (Buffer included).
-static int arg_bytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
+// Reads a typed array argument of the given element type (a Buffer is a Uint8Array).
+static int arg_typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* len) {
   napi_typedarray_type type;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array)
-    return 0;
-  *data = p;
-  return 1;
-}
-
-static int arg_int32s(napi_env env, napi_value v, int32_t** data, size_t* len) {
-  napi_typedarray_type type;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_int32_array)
-    return 0;
-  *data = p;
-  return 1;
+  return napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
 }
 
 // Fills a sockaddr_un from a JS string; a leading '@' selects the Linux abstract namespace.
@@ -218,13 +205,13 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(int) * SEND_MAX_FDS)];
   } control;
-  if (!arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &size) || !arg_int(env, argv[2], &off) ||
+  if (!arg_int(env, argv[0], &fd) || !arg_typed(env, argv[1], napi_uint8_array, (void**)&data, &size) || !arg_int(env, argv[2], &off) ||
       !arg_int(env, argv[3], &len) || !arg_int(env, argv[5], &fd_start) || !arg_int(env, argv[6], &fd_count))
     return throw_type(env, "bad arguments");
   if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) return throw_type(env, "range out of bounds");
   CHECK(napi_typeof(env, argv[4], &t));
   if (fd_count > 0) {
-    if (t == napi_null || t == napi_undefined || !arg_int32s(env, argv[4], &fds, &nfds_total))
+    if (t == napi_null || t == napi_undefined || !arg_typed(env, argv[4], napi_int32_array, (void**)&fds, &nfds_total))
       return throw_type(env, "fds must be an Int32Array");
     if (fd_start < 0 || (size_t)fd_start + (size_t)fd_count > nfds_total)
       return throw_type(env, "fd range out of bounds");
@@ -267,9 +254,9 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
   } control;
-  if (!arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &size) || !arg_int(env, argv[2], &off) ||
+  if (!arg_int(env, argv[0], &fd) || !arg_typed(env, argv[1], napi_uint8_array, (void**)&data, &size) || !arg_int(env, argv[2], &off) ||
       !arg_int(env, argv[3], &len) || napi_get_value_bool(env, argv[4], &peek) != napi_ok ||
-      !arg_int32s(env, argv[5], &out, &out_len) || out_len < 2 + MAX_FDS)
+      !arg_typed(env, argv[5], napi_int32_array, (void**)&out, &out_len) || out_len < 2 + MAX_FDS)
     return throw_type(env, "bad arguments");
   if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) return throw_type(env, "range out of bounds");
   out[0] = 0;
