@@ -19,3 +19,9 @@ export {
   type ListenOptions,
   type ListenAddress,
 } from './unix-listener.js';
+export {
+  MemoryTransport,
+  memoryTransportPair,
+  type MemoryTransportOptions,
+  type MemoryTransportStats,
+} from './memory-transport.js';
