@@ -11,12 +11,16 @@ export interface HandlerContext {
   readonly id: JsonRpcId | undefined;
   /**
    * The fds that came with the call, positionally. They belong to the library: call `take()` on the
-   * ones to keep; the rest are closed once the handler settled and its response was written.
+   * ones to keep; the rest are closed once the handler settled (fds returned with `withFds` once the
+   * response was written).
    */
   readonly fds: Fd[];
   /** The connection the call came from; may be used to call back. */
   readonly peer: JsonRpcPeer;
-  /** Aborts when the connection dies (or is destroyed) while the handler runs. */
+  /**
+   * Aborts when the connection dies or the other side finished sending (EOF; a half-closed client can
+   * still read the answer, so a handler that completes anyway is still answered).
+   */
   readonly signal: AbortSignal;
 }
 

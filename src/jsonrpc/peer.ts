@@ -135,6 +135,7 @@ export class JsonRpcPeer implements AsyncDisposable {
     this.#channel.start({
       message: (value, fds) => this.#onMessage(value, fds),
       close: (error) => this.#onClose(error),
+      end: () => this.#onEnd(),
     });
   }
 
@@ -352,6 +353,19 @@ export class JsonRpcPeer implements AsyncDisposable {
     this.#closeListeners.clear();
   }
 
+  /**
+   * The other side finished sending. Our unanswered requests can never be answered; calls we are still
+   * handling are answered before we close (a client may half-close after its last request).
+   */
+  #onEnd(): void {
+    // Running handlers can still answer, but nobody will send more: stop work that watches the signal.
+    this.#abort.abort(this.#closedError('peer finished sending'));
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const entry of pending) entry.reject(this.#closedError(`peer finished sending before ${JSON.stringify(entry.method)} was answered`));
+    void this.close();
+  }
+
   #onMessage(value: unknown, fds: Fd[]): void {
     let handedOver = false;
     try {
@@ -427,9 +441,11 @@ export class JsonRpcPeer implements AsyncDisposable {
 
   #finish(id: JsonRpcId | undefined, fds: Fd[], outcome: Outcome): void {
     const attached = outcome.ok && outcome.value instanceof WithFds ? (outcome.value as WithFds<unknown>) : undefined;
+    // Received fds the handler neither took nor returned go now; returned ones after the write.
+    const outgoing = new Set<unknown>(attached?.fds);
+    for (const fd of fds) if (!outgoing.has(fd)) fd.close();
     const done = (sent: boolean): void => {
       attached?.settle(sent);
-      // Received fds go only now: the handler may have returned them in withFds().
       Fd.closeAll(fds);
       this.#inFlight--;
       this.#updateFlow();
