@@ -1,0 +1,21 @@
+/** Where a verb writes; tests pass their own. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** One sub-command of the `jsonrpc-fdpass` command. */
+export interface Verb {
+  /** One line for the verb list. */
+  readonly summary: string;
+  /** Full help text, shown by `jsonrpc-fdpass VERB --help`. */
+  readonly help: string;
+  /** Runs the verb with the arguments after its name; resolves to the process exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** A command-line mistake: reported with the verb's usage and exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'ERR_USAGE';
+}
