@@ -163,6 +163,32 @@ describe('requests with fds', () => {
     Fd.closeAll(sent);
   });
 
+  it('carries many fds when the transport batches them (2 per sendmsg) and splits reads byte by byte', async () => {
+    const [client, server] = pair({}, {}, { maxFdsPerSend: 2, chunkSize: 1 });
+    server.handle('echoFds', (params, ctx) => withFds(params, ctx.fds));
+    const sent = Array.from({ length: 7 }, (_, i) => textFd(`batched ${i}`));
+    const { result, fds } = await client.request('echoFds', { n: 7 }, { fds: sent });
+    expect(result).toEqual({ n: 7 });
+    expect(fds.map((fd) => fdText(fd))).toEqual(sent.map((fd) => fdText(fd)));
+    Fd.closeAll(fds);
+    Fd.closeAll(sent);
+  });
+
+  it('closes withFds fds returned for a notification, which gets no answer', async () => {
+    const [client, server] = pair();
+    const made: Fd[] = [];
+    const handled = new Promise<void>((resolve) => {
+      server.handle('note', () => {
+        made.push(textFd('unsent'));
+        resolve();
+        return withFds(null, made);
+      });
+    });
+    await client.notify('note');
+    await handled;
+    await expect.poll(() => made[0]?.closed).toBe(true);
+  });
+
   it('passes fds in a notification to its handler and closes them afterwards', async () => {
     const [client, server] = pair();
     const texts: string[] = [];

@@ -170,6 +170,23 @@ describe('graceful close', () => {
     await client.whenClosed;
   });
 
+  it('still answers a client that half-closed after its last request, then closes', async () => {
+    const [peer, end] = peerAndRaw();
+    cleanup.push(() => {
+      peer.destroy();
+      end.channel.destroy();
+    });
+    peer.handle('later', async () => {
+      await sleep(10);
+      return 'answered';
+    });
+    await end.write('{"jsonrpc":"2.0","method":"later","id":1}');
+    await end.transport.end();
+    const [reply] = await end.waitFor(1);
+    expect(reply!.value).toMatchObject({ id: 1, result: 'answered' });
+    expect(await peer.whenClosed).toBeUndefined();
+  });
+
   it('destroys when the close signal aborts', async () => {
     const [client, server] = pair();
     gated(server, 'slow');
