@@ -413,7 +413,16 @@ export class UnixSocket implements Transport {
       try {
         if (w.offset < w.bytes.length) {
           // fds ride only the first sendmsg of the bytes; after any partial write they are all delivered.
-          if (fds && w.offset === 0 && w.fdIndex === 0) k = Math.min(this.#maxFds, fds.length);
+          if (fds && w.offset === 0 && w.fdIndex === 0) {
+            if (fds.length > this.#maxFds && w.filler === undefined) {
+              // EINVAL lowered the maximum after write() accepted this; nothing of it went out yet.
+              this.#queue.shift();
+              this.#writableLength -= w.bytes.length;
+              w.reject(this.#tooManyFds(fds.length));
+              continue;
+            }
+            k = Math.min(this.#maxFds, fds.length);
+          }
           n = native.send(this.#fd, w.bytes, w.offset, w.bytes.length - w.offset, fds, 0, k);
           if (n > 0) {
             w.offset += n;
@@ -421,15 +430,10 @@ export class UnixSocket implements Transport {
             this.#writableLength -= n;
           }
         } else if (fds && w.fdIndex < fds.length) {
-          if (w.filler === undefined) {
-            // Only reachable when EINVAL lowered the maximum before anything of this write was sent.
-            this.#queue.shift();
-            w.reject(this.#tooManyFds(fds.length));
-            continue;
-          }
           // Continuation: one filler byte carrying the next batch, before any byte of a later write.
+          // (A write without filler never gets here: it was refused before its first byte went out.)
           k = Math.min(this.#maxFds, fds.length - w.fdIndex);
-          n = native.send(this.#fd, fillerByte(w.filler), 0, 1, fds, w.fdIndex, k);
+          n = native.send(this.#fd, fillerByte(w.filler ?? 0x20), 0, 1, fds, w.fdIndex, k);
           if (n > 0) w.fdIndex += k;
         } else {
           this.#queue.shift();
@@ -437,9 +441,18 @@ export class UnixSocket implements Transport {
           continue;
         }
       } catch (err) {
+        const code = (err as SystemError).code;
         // EINVAL sends nothing; with several fds it means "too many per sendmsg": halve, keep, retry.
-        if ((err as SystemError).code === 'EINVAL' && k > 1) {
+        if (code === 'EINVAL' && k > 1) {
           this.#maxFds = k >> 1;
+          continue;
+        }
+        // EBADF here means one of the caller's fds is not open (our socket fd is). When nothing of the
+        // write went out yet, only that write fails; later the stream would be inconsistent.
+        if (code === 'EBADF' && k > 0 && w.offset === 0 && w.fdIndex === 0) {
+          this.#queue.shift();
+          this.#writableLength -= w.bytes.length;
+          w.reject(err as Error);
           continue;
         }
         this.destroy(err as Error);

@@ -104,6 +104,20 @@ describe('socketPair', () => {
     await closeBoth(a, b);
   });
 
+  it('a write carrying a closed fd fails alone with EBADF; the connection stays usable', async () => {
+    const [a, b] = socketPair();
+    const cb = new Collector();
+    b.start(cb);
+    const f = fileWith('gone');
+    closeSync(f);
+    await expect(a.write(Buffer.from('bad'), [f])).rejects.toMatchObject({ code: 'EBADF', syscall: 'sendmsg' });
+    expect(a.writableLength).toBe(0);
+    await a.write(Buffer.from('good'));
+    await cb.until(() => cb.byteLength === 4);
+    expect(cb.bytes.toString()).toBe('good');
+    await closeBoth(a, b);
+  });
+
   it('sends 1,000 fds in one write as batches of ≤253, each continuation one filler byte, in order', async () => {
     const native = nativeAddon();
     const pairs = Array.from({ length: 500 }, () => native.socketpair());
@@ -165,6 +179,23 @@ describe('socketPair', () => {
     await a.write(Buffer.from('y'), new Array<number>(300).fill(f), { filler: 0x20 });
     await cb.until(() => total === 1300);
     expect(counts.slice(4)).toEqual([250, 50]);
+    closeSync(f);
+    await closeBoth(a, b);
+  });
+
+  it('a write without filler that EINVAL halving makes too large is refused before any byte is sent', async () => {
+    const f = fileWith('n');
+    const [a, b] = socketPair({ maxFdsPerSend: 400 });
+    const cb = new Collector();
+    b.start(cb);
+    await expect(a.write(Buffer.from('first'), new Array<number>(300).fill(f))).rejects.toMatchObject({
+      code: 'ERR_INVALID_WRITE',
+    });
+    expect(a.maxFdsPerSend).toBe(150);
+    await a.write(Buffer.from('second'), [f]);
+    await cb.until(() => cb.byteLength === 6);
+    expect(cb.events.map((e) => [e.bytes.toString(), e.fds.length])).toEqual([['second', 1]]);
+    cb.closeAllFds();
     closeSync(f);
     await closeBoth(a, b);
   });
