@@ -126,6 +126,12 @@ const cases = buildCases(CASES, m);
 notes.push(
   'one-process targets compare with the C floor "pinned" (socketpair + fork, both on one CPU): the kernel ' +
     'cost plus a context switch per hop, without the bimodal cross-CPU wake-ups of "fork"',
+  'net+JSON and usocket+JSON run a minimal newline-delimited JSON-RPC (frame, parse, stringify, match ids; ' +
+    'no validation): a lower bound for a JSON-RPC stack on those sockets',
+  'usocket is read through its documented read(size, fdCount) API, which drains its fd list; reading fds ' +
+    "from its 'fds' event instead leaves that list growing (concat per message) and gets slower with every message",
+  '16 MiB echo: MiB of payload per second, one request carrying a 16 MiB string and its reply carrying it back',
+  '2-proc round trips measure scheduler wake-ups on this machine and are bimodal; prefer the pipelined rows',
 );
 if (opts.json) {
   const measurements = [...m.byName.values()];

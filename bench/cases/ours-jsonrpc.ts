@@ -3,17 +3,20 @@ import { ECHO_METHOD } from '../payload.js';
 import { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import type { JsonRpcParams } from '../../src/jsonrpc/message.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { connect, socketPair } from '../../src/transport/unix-socket.js';
-import { listen, type UnixListener } from '../../src/transport/unix-listener.js';
+import { socketPair } from '../../src/transport/unix-socket.js';
+import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
+import { listenPeers, type JsonRpcServer } from '../../src/jsonrpc/server.js';
 
 /**
  * Our full stack: `JsonRpcPeer.request` → fdpass channel → UnixSocket → the other peer's `echo`
  * handler → response. Fds that come with a request are closed by the library once the handler settled.
  */
 
+const handlers = { [ECHO_METHOD]: (params: unknown) => params };
+
 /** A peer on `transport` that answers `echo` with its params. */
 function echoPeer(transport: Transport): JsonRpcPeer {
-  return new JsonRpcPeer(transport, { handlers: { [ECHO_METHOD]: (params) => params } });
+  return new JsonRpcPeer(transport, { handlers });
 }
 
 function clientOf(peer: JsonRpcPeer, after: () => Promise<void>): BenchClient {
@@ -37,16 +40,12 @@ export function oursInProcess(): BenchClient {
   return clientOf(new JsonRpcPeer(a), () => server.close());
 }
 
-/** Serves `echo` on `path`, one peer per accepted connection, until the listener closes. */
-export async function serveOurs(path: string): Promise<UnixListener> {
-  const listener = await listen(path);
-  void (async () => {
-    for await (const socket of listener) echoPeer(socket);
-  })();
-  return listener;
+/** Serves `echo` on `path` with `listenPeers`, as an application would. */
+export function serveOurs(path: string): Promise<JsonRpcServer> {
+  return listenPeers(path, { handlers });
 }
 
-/** A peer connected to an `echo` server at `path`. */
+/** A peer connected to an `echo` server at `path` with `connectPeer`. */
 export async function connectOurs(path: string): Promise<BenchClient> {
-  return clientOf(new JsonRpcPeer(await connect(path)), async () => {});
+  return clientOf(await connectPeer(path), async () => {});
 }

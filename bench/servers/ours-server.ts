@@ -4,6 +4,6 @@ import { exitWithParent } from '../child-server.js';
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: ours-server.ts PATH');
-const listener = await serveOurs(path);
-exitWithParent(() => void listener.close());
+const server = await serveOurs(path);
+exitWithParent(() => void server.close());
 process.stdout.write('ready\n');
