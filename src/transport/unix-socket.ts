@@ -343,6 +343,7 @@ export class UnixSocket implements Transport {
     for (let i = 0; i < READS_PER_WAKEUP; i++) {
       if (this.#destroyed || this.#paused || this.#readEnded) return;
       let want = this.#chunkSize;
+      let mayHaveMore = true;
       let n: number;
       try {
         if (this.#boundary !== null) {
@@ -351,6 +352,7 @@ export class UnixSocket implements Transport {
           if (peeked > 0) {
             const at = scratch.subarray(0, peeked).indexOf(this.#boundary);
             want = at >= 0 ? at + 1 : peeked;
+            mayHaveMore = peeked === this.#chunkSize || want < peeked;
           }
         }
         n = native.recv(this.#fd, scratch, 0, want, false, out);
@@ -388,7 +390,8 @@ export class UnixSocket implements Transport {
       }
       handlers.data(bytes, fds);
       // A short read means the socket is (very likely) empty: skip the syscall that would say EAGAIN.
-      if (n < want && this.#boundary === null) return;
+      // (Level-triggered polling reports anything that arrived meanwhile.)
+      if (this.#boundary === null ? n < want : !mayHaveMore && n === want) return;
     }
   }
 
