@@ -14,10 +14,12 @@ export interface BenchOptions {
   readonly rounds: number;
   /** Only run cases whose name contains this text (for development). */
   readonly only: string | null;
+  /** Load our library from src/ via tsx instead of compiling it with tsc first. */
+  readonly source: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--json] [--iterations N] [--pipelined N] [--many-fds N]
-                       [--bulk N] [--rounds N] [--only TEXT]
+                       [--bulk N] [--rounds N] [--only TEXT] [--source]
   --quick         smoke run: small counts, 3 rounds
   --json          print { cases: [...] } instead of the table
   --iterations N  sequential round trips per round (default 10000; quick 1000)
@@ -25,7 +27,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--iterations N] [--pi
   --many-fds N    1,000-fd messages per round (default 100; quick 10)
   --bulk N        16 MiB echoes per round (default 2; quick 1)
   --rounds N      measured rounds per case, median reported (default 5; quick 3)
-  --only TEXT     run only the cases whose name contains TEXT`;
+  --only TEXT     run only the cases whose name contains TEXT
+  --source        run our library from src/ via tsx (default: compile it with tsc into bench/.build/dist/;
+                  tsx's keepNames transform slows our closures down)`;
 
 /** Parses `argv` (without node and script); exits with usage on a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -38,6 +42,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     bulk: quick ? 1 : 2,
     rounds: quick ? 3 : 5,
     only: null as string | null,
+    source: false,
   };
   const count = (i: number): number => {
     const n = Number(argv[i + 1]);
@@ -47,6 +52,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     switch (argv[i]) {
       case '--quick':
+        break;
+      case '--source':
+        opts.source = true;
         break;
       case '--json':
         opts.json = true;

@@ -14,6 +14,7 @@ import { Measurements } from './measurements.js';
 import { parseOptions } from './options.js';
 import { CASES, M } from './case-list.js';
 import { connectOurs, oursInProcess } from './cases/ours-jsonrpc.js';
+import { compileOurs, loadOurs } from './ours-modules.js';
 import { rawTransportInProcess } from './cases/ours-raw-transport.js';
 import { MANY_FDS } from './payload.js';
 import { socketPath } from './socket-path.js';
@@ -53,12 +54,13 @@ async function withClient(names: readonly string[], open: () => Promise<BenchCli
 async function withChild(
   names: readonly string[],
   script: string,
+  scriptArgs: readonly string[],
   connectTo: (path: string) => Promise<BenchClient>,
   body: (c: BenchClient) => Promise<void>,
 ): Promise<void> {
   if (!names.some((n) => m.wants(n))) return;
   const where = socketPath('child');
-  const child = await startChildServer(script, [where.path]);
+  const child = await startChildServer(script, [where.path, ...scriptArgs]);
   try {
     await withClient(names, () => connectTo(where.path), body);
   } finally {
@@ -83,7 +85,7 @@ await withClient([M.netRt, M.netPipe, M.netBulk], netJsonInProcess, async (c) =>
   await m.measure(M.netBulk, 'MiB/s', 'higher', () => bulkMibPerSecond(c, opts.bulk, rounds));
 });
 await m.measure(M.netRawBulk, 'MiB/s', 'higher', () => netRawBulkMibPerSecond(opts.bulk, rounds));
-await withChild([M.net2Rt, M.net2Pipe], 'net-json-server.ts', connectNetJson, async (c) => {
+await withChild([M.net2Rt, M.net2Pipe], 'net-json-server.ts', [], connectNetJson, async (c) => {
   await m.measure(M.net2Rt, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds));
   await m.measure(M.net2Pipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
 });
@@ -94,26 +96,36 @@ await withClient([M.usRt0, M.usRt1, M.usPipe], usocketInProcess, async (c) => {
   await m.measure(M.usRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
   await m.measure(M.usPipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
 });
-await withChild([M.us2Rt1, M.us2Pipe], 'usocket-server.ts', connectUsocket, async (c) => {
+await withChild([M.us2Rt1, M.us2Pipe], 'usocket-server.ts', [], connectUsocket, async (c) => {
   await m.measure(M.us2Rt1, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds, [devNull]));
   await m.measure(M.us2Pipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
 });
 
+const oursFrom = opts.source ? 'source' : 'dist';
+log(`ours: loading from ${oursFrom === 'dist' ? 'src/ compiled by tsc into bench/.build/dist/' : 'src/ via tsx'}`);
+if (oursFrom === 'dist') await compileOurs();
+const ours = await loadOurs(oursFrom);
+notes.push(
+  oursFrom === 'dist'
+    ? 'ours ran from src/ compiled by tsc (bench/.build/dist/), the code users run'
+    : 'ours ran from src/ via tsx (--source): esbuild keepNames adds __name() calls to our closures',
+);
+
 log('ours: raw UnixSocket (no JSON-RPC)');
-await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(), async (c) => {
+await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(ours), async (c) => {
   await m.measure(M.rawRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
   await m.measure(M.rawRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
 });
 
 log('ours: JsonRpcPeer over UnixSocket');
-await withClient([M.oursRt0, M.oursRt1, M.oursPipe, M.oursBulk, M.oursManyFds], async () => oursInProcess(), async (c) => {
+await withClient([M.oursRt0, M.oursRt1, M.oursPipe, M.oursBulk, M.oursManyFds], async () => oursInProcess(ours), async (c) => {
   await m.measure(M.oursRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
   await m.measure(M.oursRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
   await m.measure(M.oursPipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));
   await m.measure(M.oursBulk, 'MiB/s', 'higher', () => bulkMibPerSecond(c, opts.bulk, rounds));
   await m.measure(M.oursManyFds, 'µs', 'lower', () => manyFdsUs(c, manyFds, opts.manyFds, rounds));
 });
-await withChild([M.ours2Rt0, M.ours2Rt1, M.ours2Pipe], 'ours-server.ts', connectOurs, async (c) => {
+await withChild([M.ours2Rt0, M.ours2Rt1, M.ours2Pipe], 'ours-server.ts', [oursFrom], (path) => connectOurs(ours, path), async (c) => {
   await m.measure(M.ours2Rt0, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds));
   await m.measure(M.ours2Rt1, 'µs', 'lower', () => roundTripUs(c, crossIterations, rounds, [devNull]));
   await m.measure(M.ours2Pipe, 'req/s', 'higher', () => pipelinedPerSecond(c, opts.pipelined, rounds));

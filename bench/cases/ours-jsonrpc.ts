@@ -1,11 +1,9 @@
 import type { BenchClient } from '../bench-client.js';
+import type { OursModules } from '../ours-modules.js';
 import { ECHO_METHOD } from '../payload.js';
-import { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
+import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import type { JsonRpcParams } from '../../src/jsonrpc/message.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { socketPair } from '../../src/transport/unix-socket.js';
-import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
-import { listenPeers, type JsonRpcServer } from '../../src/jsonrpc/server.js';
+import type { JsonRpcServer } from '../../src/jsonrpc/server.js';
 
 /**
  * Our full stack: `JsonRpcPeer.request` → fdpass channel → UnixSocket → the other peer's `echo`
@@ -13,11 +11,6 @@ import { listenPeers, type JsonRpcServer } from '../../src/jsonrpc/server.js';
  */
 
 const handlers = { [ECHO_METHOD]: (params: unknown) => params };
-
-/** A peer on `transport` that answers `echo` with its params. */
-function echoPeer(transport: Transport): JsonRpcPeer {
-  return new JsonRpcPeer(transport, { handlers });
-}
 
 function clientOf(peer: JsonRpcPeer, after: () => Promise<void>): BenchClient {
   return {
@@ -34,18 +27,18 @@ function clientOf(peer: JsonRpcPeer, after: () => Promise<void>): BenchClient {
 }
 
 /** Both peers in this process over `socketPair()`. */
-export function oursInProcess(): BenchClient {
-  const [a, b] = socketPair();
-  const server = echoPeer(b);
-  return clientOf(new JsonRpcPeer(a), () => server.close());
+export function oursInProcess(ours: OursModules): BenchClient {
+  const [a, b] = ours.unixSocket.socketPair();
+  const server = new ours.peer.JsonRpcPeer(b, { handlers });
+  return clientOf(new ours.peer.JsonRpcPeer(a), () => server.close());
 }
 
 /** Serves `echo` on `path` with `listenPeers`, as an application would. */
-export function serveOurs(path: string): Promise<JsonRpcServer> {
-  return listenPeers(path, { handlers });
+export function serveOurs(ours: OursModules, path: string): Promise<JsonRpcServer> {
+  return ours.server.listenPeers(path, { handlers });
 }
 
 /** A peer connected to an `echo` server at `path` with `connectPeer`. */
-export async function connectOurs(path: string): Promise<BenchClient> {
-  return clientOf(await connectPeer(path), async () => {});
+export async function connectOurs(ours: OursModules, path: string): Promise<BenchClient> {
+  return clientOf(await ours.connectPeer.connectPeer(path), async () => {});
 }

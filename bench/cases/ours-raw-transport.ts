@@ -1,7 +1,6 @@
 import type { BenchClient } from '../bench-client.js';
+import type { OursModules } from '../ours-modules.js';
 import { SMALL_BYTES } from '../payload.js';
-import { Fd } from '../../src/transport/fd.js';
-import { socketPair } from '../../src/transport/unix-socket.js';
 
 /**
  * Our native transport alone: a {@link SMALL_BYTES}-byte message (and its fds) over `socketPair()`,
@@ -9,8 +8,9 @@ import { socketPair } from '../../src/transport/unix-socket.js';
  * it separates the addon's cost from the protocol's. `call` ignores its params: every call sends the
  * same bytes and resolves once as many came back.
  */
-export function rawTransportInProcess(): BenchClient {
-  const [client, server] = socketPair();
+export function rawTransportInProcess(ours: OursModules): BenchClient {
+  const { Fd } = ours.fd;
+  const [client, server] = ours.unixSocket.socketPair();
   const message = Buffer.alloc(SMALL_BYTES, 0x78);
   const failed = (err: unknown): void => {
     throw err;
