@@ -98,8 +98,8 @@ export class UnixSocket implements Transport {
     this.#maxFds = max;
     this.#chunkSize = options.readChunkSize ?? DEFAULT_CHUNK;
     if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1) throw new RangeError('readChunkSize must be ≥ 1');
-    this.#scratch = Buffer.allocUnsafe(this.#chunkSize);
-    this.#fdOut = new Int32Array(2 + this.#native.MAX_FDS);
+    this.#scratch = scratchBuffer(this.#chunkSize);
+    this.#fdOut = fdOut ??= new Int32Array(2 + this.#native.MAX_FDS);
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#poller = this.#native.pollCreate(fd, (events) => this.#onPoll(events));
   }
@@ -111,7 +111,7 @@ export class UnixSocket implements Transport {
   static fromFd(fd: number | Fd, options?: UnixSocketOptions): UnixSocket {
     const n = typeof fd === 'number' ? fd : fd.value;
     if (nativeAddon().isListening(n)) {
-      throw new InvalidWriteError(`fd ${n} is a listening socket, not a connection (use listen({ fd }))`);
+      throw new SystemError('fromFd', 'EINVAL', 22, `fd ${n} is a listening socket, not a connection (use listen({ fd }))`);
     }
     const sock = new UnixSocket(n, options);
     if (typeof fd !== 'number') fd.take();
@@ -481,6 +481,16 @@ export class UnixSocket implements Transport {
     if (on) this.#needDrain = true;
     this.#updatePoll();
   }
+}
+
+// Receive scratch space is shared by all sockets of this thread: a receive is synchronous and its bytes
+// are copied out before any other socket can read, so one buffer per chunk size serves every connection.
+const scratchBuffers = new Map<number, Buffer>();
+let fdOut: Int32Array | undefined;
+function scratchBuffer(size: number): Buffer {
+  let buf = scratchBuffers.get(size);
+  if (!buf) scratchBuffers.set(size, (buf = Buffer.allocUnsafe(size)));
+  return buf;
 }
 
 const fillers: Buffer[] = [];
