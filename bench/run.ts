@@ -15,6 +15,7 @@ import { parseOptions } from './options.js';
 import { CASES, M } from './case-list.js';
 import { connectOurs, oursInProcess } from './cases/ours-jsonrpc.js';
 import { compileOurs, loadOurs } from './ours-modules.js';
+import { rawTransportBulkMibPerSecond } from './cases/ours-raw-bulk.js';
 import { rawTransportInProcess } from './cases/ours-raw-transport.js';
 import { MANY_FDS } from './payload.js';
 import { socketPath } from './socket-path.js';
@@ -116,6 +117,7 @@ await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(ours), 
   await m.measure(M.rawRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
   await m.measure(M.rawRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));
 });
+await m.measure(M.rawBulk, 'MiB/s', 'higher', () => rawTransportBulkMibPerSecond(ours, opts.bulk, rounds));
 
 log('ours: JsonRpcPeer over UnixSocket');
 await withClient([M.oursRt0, M.oursRt1, M.oursPipe, M.oursBulk, M.oursManyFds], async () => oursInProcess(ours), async (c) => {

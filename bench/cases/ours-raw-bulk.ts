@@ -1,0 +1,52 @@
+import { elapsedUs, nowNs, sampleRounds, type Sample } from '../measure.js';
+import type { OursModules } from '../ours-modules.js';
+import { BULK_BYTES, MIB } from '../payload.js';
+
+/**
+ * Our transport alone moving the 16 MiB of the bulk case as raw bytes (no framing, no JSON), echoed
+ * chunk by chunk by the other end of a `socketPair()`. Set against `net` doing the same, it shows what
+ * the addon costs for bulk data, apart from the JSON work of the full-stack echo. Median MiB/s.
+ */
+export async function rawTransportBulkMibPerSecond(ours: OursModules, echoes: number, rounds: number): Promise<Sample> {
+  const [client, server] = ours.unixSocket.socketPair();
+  const failed = (err: unknown): void => {
+    throw err;
+  };
+  server.start({
+    data(bytes, fds) {
+      ours.fd.Fd.closeAll(fds);
+      // The chunk is ours to keep (a fresh buffer per read), so it can be written back as is.
+      if (bytes.length > 0) server.write(bytes).catch(failed);
+    },
+    end: () => void server.end(),
+    error: failed,
+    close() {},
+  });
+  let received = 0;
+  let done: (() => void) | undefined;
+  client.start({
+    data(bytes, fds) {
+      ours.fd.Fd.closeAll(fds);
+      received += bytes.length;
+      if (received >= BULK_BYTES) done?.();
+    },
+    end() {},
+    error: failed,
+    close() {},
+  });
+
+  const payload = Buffer.alloc(BULK_BYTES, 0x78);
+  const sample = await sampleRounds(rounds, async () => {
+    const start = nowNs();
+    for (let i = 0; i < echoes; i++) {
+      received = 0;
+      const back = new Promise<void>((resolve) => (done = resolve));
+      client.write(payload).catch(failed);
+      await back;
+    }
+    return (BULK_BYTES * echoes) / MIB / (elapsedUs(start) / 1e6);
+  });
+  await client.close();
+  await server.close();
+  return sample;
+}
