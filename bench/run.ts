@@ -13,7 +13,7 @@ import { buildCases, formatTable } from './report.js';
 import { Measurements } from './measurements.js';
 import { parseOptions } from './options.js';
 import { CASES, M } from './case-list.js';
-import { connectOurs, oursInProcess } from './cases/ours-jsonrpc.js';
+import { connectOurs, fdsDelivered, oursInProcess } from './cases/ours-jsonrpc.js';
 import { compileOurs, loadOurs } from './ours-modules.js';
 import { rawTransportBulkMibPerSecond } from './cases/ours-raw-bulk.js';
 import { rawTransportInProcess } from './cases/ours-raw-transport.js';
@@ -120,6 +120,10 @@ await withClient([M.rawRt0, M.rawRt1], async () => rawTransportInProcess(ours), 
 await m.measure(M.rawBulk, 'MiB/s', 'higher', () => rawTransportBulkMibPerSecond(ours, opts.bulk, rounds));
 
 log('ours: JsonRpcPeer over UnixSocket');
+if (m.wants(M.oursManyFds)) {
+  const delivered = await fdsDelivered(ours, manyFds);
+  if (delivered !== MANY_FDS) m.failures.push({ name: M.oursManyFds, error: `handler saw ${delivered} of ${MANY_FDS} fds` });
+}
 await withClient([M.oursRt0, M.oursRt1, M.oursPipe, M.oursBulk, M.oursManyFds], async () => oursInProcess(ours), async (c) => {
   await m.measure(M.oursRt0, 'µs', 'lower', () => roundTripUs(c, iterations, rounds));
   await m.measure(M.oursRt1, 'µs', 'lower', () => roundTripUs(c, iterations, rounds, [devNull]));

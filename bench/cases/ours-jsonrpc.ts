@@ -10,7 +10,11 @@ import type { JsonRpcServer } from '../../src/jsonrpc/server.js';
  * handler → response. Fds that come with a request are closed by the library once the handler settled.
  */
 
-const handlers = { [ECHO_METHOD]: (params: unknown) => params };
+const handlers = {
+  [ECHO_METHOD]: (params: unknown) => params,
+  // For checking (untimed) that a message's fds all reach the handler.
+  fdCount: (_params: unknown, ctx: { fds: readonly unknown[] }) => ctx.fds.length,
+};
 
 function clientOf(peer: JsonRpcPeer, after: () => Promise<void>): BenchClient {
   return {
@@ -41,4 +45,18 @@ export function serveOurs(ours: OursModules, path: string): Promise<JsonRpcServe
 /** A peer connected to an `echo` server at `path` with `connectPeer`. */
 export async function connectOurs(ours: OursModules, path: string): Promise<BenchClient> {
   return clientOf(await ours.connectPeer.connectPeer(path), async () => {});
+}
+
+/** How many of `fds` one request delivers to the handler, so the many-fds timing is known to be honest. */
+export async function fdsDelivered(ours: OursModules, fds: readonly number[]): Promise<number> {
+  const [a, b] = ours.unixSocket.socketPair();
+  const server = new ours.peer.JsonRpcPeer(b, { handlers });
+  const client = new ours.peer.JsonRpcPeer(a);
+  try {
+    const { result } = await client.request<number>('fdCount', [], { fds });
+    return result;
+  } finally {
+    await client.close();
+    await server.close();
+  }
 }
