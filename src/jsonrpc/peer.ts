@@ -8,7 +8,7 @@ import { JsonRpcError, type JsonRpcErrorObject } from './jsonrpc-error.js';
 import { classifyMessage, type JsonRpcId, type JsonRpcParams } from './message.js';
 import type { MethodDescriptor } from './method-descriptor.js';
 import { RequestTimeoutError } from './request-timeout-error.js';
-import { WithFds } from './with-fds.js';
+import { WithFds, type withFds } from './with-fds.js';
 
 /** Options of a {@link JsonRpcPeer}; the channel options apply when it is built from a Transport. */
 export interface PeerOptions extends ChannelOptions {
@@ -96,9 +96,14 @@ function errorObject(error: unknown): JsonRpcErrorObject {
  * end ({@link request}, {@link notify}) and answers the other end's calls with registered handlers
  * ({@link handle}).
  *
- * Incoming messages are dispatched from I/O callbacks, never synchronously in the constructor's caller
- * context beyond `options.pending`, so handlers registered right after construction see every call;
- * pass `options.handlers` when bytes were already read (`pending`).
+ * Incoming messages are dispatched from I/O callbacks or microtasks, never synchronously inside the
+ * constructor (not even reads handed over in `options.pending`), so handlers registered right after
+ * construction see every call.
+ *
+ * fd ownership: fds passed to {@link request}/{@link notify} are borrowed until the call settles; fds of
+ * a response belong to the caller; a handler's `ctx.fds` are closed when it settles unless taken; fds
+ * returned with {@link withFds} are closed after the write unless `close: false`. Every received fd is
+ * closed on every error path (invalid message, unknown method or id, error response, dead connection).
  */
 export class JsonRpcPeer implements AsyncDisposable {
   readonly #channel: FdPassChannel;

@@ -101,7 +101,7 @@ describe('what goes on the wire', () => {
     expect('result' in reply!.value).toBe(false);
   });
 
-  it('rejects a batch array with one -32600 (id null), closes its fds and carries on', async () => {
+  it('rejects a batch array with one -32600 (id null) and carries on; an fd sent with it does not leak', async () => {
     const [, end] = raw();
     const fd = textFd('batched');
     await end.write(
