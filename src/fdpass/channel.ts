@@ -55,7 +55,10 @@ type State = 'new' | 'open' | 'closing' | 'closed';
  *
  * Receiving follows the spec's algorithm (a byte buffer and an fd FIFO; a message waits for batched
  * fds while only whitespace arrives) and additionally tracks which read brought each fd, so the fds of
- * the next message are never handed to the current one. Fatal errors send a final `-32050` error
+ * the next message are never handed to the current one: a read's fds are available to a message only
+ * when that read carried no non-whitespace byte past the message's end. Fds that arrive before the
+ * message that claims them are legal and wait in the FIFO; fds nobody claims by a clean EOF are closed.
+ * Fatal errors send a final `-32050` error
  * response (best effort, bounded in time), close the transport and every queued fd, and end with
  * `close(FdPassError)`.
  */

@@ -44,7 +44,7 @@ async function expectFatal(rx: Collector, peer: RawPeer, reason: string): Promis
   expect(rx.closeCalls).toBe(1);
   await settle();
   // The final error response reached the peer before the connection closed.
-  expect(JSON.parse(peer.text.trim().split('\n').pop()!.replace(/^.*(\{"jsonrpc":"2.0","error")/, '$1'))).toEqual({
+  expect(JSON.parse(peer.text)).toEqual({
     jsonrpc: '2.0',
     error: { code: -32050, message: 'File Descriptor Error', data: { reason } },
     id: null,
