@@ -3,7 +3,7 @@ import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
 import { permissionDenied } from '../../src/varlink/standard-errors.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
-import { VarlinkService, type VarlinkInterfaceHandlers } from '../../src/varlink/varlink-service.js';
+import { VarlinkService, type VarlinkInterfaceHandlers, type VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
 import { fdText, textFd } from './helpers.js';
 
 /** The interface the tests serve. */
@@ -51,7 +51,9 @@ error Failed (why: string)
 `;
 
 /** A service with {@link TEST_IDL} and handlers; `notes` collects oneway `Note` calls. */
-export function testService(): { service: VarlinkService; notes: string[]; errors: Error[] } {
+export function testService(
+  options: { switch?: VarlinkMethodHandler } = {},
+): { service: VarlinkService; notes: string[]; errors: Error[] } {
   const notes: string[] = [];
   const errors: Error[] = [];
   const service = new VarlinkService({
@@ -110,6 +112,7 @@ export function testService(): { service: VarlinkService; notes: string[]; error
       notes.push(p['text'] as string);
     },
     Notes: () => ({ texts: [...notes] }),
+    ...(options.switch ? { Switch: options.switch } : {}),
   };
   service.addInterface(TEST_IDL, handlers);
   return { service, notes, errors };
