@@ -68,6 +68,7 @@ export class ServiceConnection {
       transport,
       {
         message: (incoming) => this.#onMessage(incoming),
+        invalid: (err) => this.#enqueueMalformed(err.message),
         end: () => {
           this.#ended = true;
           this.#wakeUp();
@@ -97,9 +98,8 @@ export class ServiceConnection {
     const checked = checkCall(message);
     if (!checked.ok) {
       Fd.closeAll(fds);
-      // Nothing after a malformed call is read; the calls before it are still answered.
-      this.#conn.suspend();
-      this.#queue.push({ kind: 'malformed', reason: checked.reason });
+      this.#enqueueMalformed(checked.reason);
+      return;
     } else {
       // Bytes after an upgrade call belong to the next protocol unless the upgrade is refused.
       if (checked.value.upgrade) this.#conn.suspend();
@@ -109,6 +109,13 @@ export class ServiceConnection {
       this.#paused = true;
       this.#conn.pause();
     }
+    this.#wakeUp();
+  }
+
+  /** Nothing after a malformed call is read; the calls before it are still answered, then it closes. */
+  #enqueueMalformed(reason: string): void {
+    this.#conn.suspend();
+    this.#queue.push({ kind: 'malformed', reason });
     this.#wakeUp();
   }
 

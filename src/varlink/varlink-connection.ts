@@ -42,6 +42,12 @@ export interface VarlinkIncoming {
 export interface VarlinkConnectionHandlers {
   /** One complete message. Called synchronously from the read, so the owner may {@link VarlinkConnection.suspend}. */
   message(incoming: VarlinkIncoming): void;
+  /**
+   * A message that is not a JSON object (invalid UTF-8 or JSON, another value). When given, the
+   * connection suspends (nothing after it is read as Varlink) and the owner decides when to close, e.g.
+   * after answering the calls before it; without it the connection closes at once.
+   */
+  invalid?(err: VarlinkProtocolError): void;
   /** The peer shut down its writing side; replies may still be written. */
   end(): void;
   /** The connection is closed; `err` says why when it was not an orderly close. Called once, not after detach. */
@@ -312,14 +318,14 @@ export class VarlinkConnection implements AsyncDisposable {
     } catch (err) {
       Fd.closeAll(fds);
       if (err instanceof VarlinkJsonError || err instanceof TypeError) {
-        this.#protocolError(`message is not valid UTF-8 JSON: ${err.message}`);
+        this.#invalid(`message is not valid UTF-8 JSON: ${err.message}`);
         return;
       }
       throw err;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       Fd.closeAll(fds);
-      this.#protocolError('message is not a JSON object');
+      this.#invalid('message is not a JSON object');
       return;
     }
     try {
@@ -328,6 +334,16 @@ export class VarlinkConnection implements AsyncDisposable {
       // The owner must not throw from a read; treat it as fatal rather than lose the stream position.
       this.destroy(err as Error);
     }
+  }
+
+  #invalid(message: string): void {
+    const err = new VarlinkProtocolError(message);
+    if (this.#handlers.invalid === undefined) {
+      this.destroy(err);
+      return;
+    }
+    this.#suspended = true;
+    this.#handlers.invalid(err);
   }
 
   #protocolError(message: string): void {
