@@ -15,4 +15,4 @@ export {
   type CloseOptions,
 } from './peer.js';
 export { connectPeer, type ConnectPeerOptions } from './connect-peer.js';
-export { listenPeers, JsonRpcServer, type ServerOptions, type ListenAddress } from './server.js';
+export { listenPeers, JsonRpcServer, type ServerOptions } from './server.js';

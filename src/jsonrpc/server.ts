@@ -1,10 +1,8 @@
 import type { Transport } from '../transport/transport.js';
-import { listen } from '../transport/unix-listener.js';
+import { listen, type ListenAddress } from '../transport/unix-listener.js';
 import type { Handler } from './handler.js';
 import { JsonRpcPeer, type CloseOptions, type PeerOptions } from './peer.js';
 
-/** Where {@link listenPeers} listens: a socket path, or an already listening socket fd (socket activation). */
-export type ListenAddress = string | { readonly fd: number };
 
 /** Options of {@link listenPeers}: peer options apply to every connection. */
 export interface ServerOptions extends PeerOptions {

@@ -1,0 +1,11 @@
+/**
+ * jsonrpc-fdpass: JSON-RPC 2.0 with file descriptor passing over Unix sockets, for Node.js.
+ *
+ * - {@link connectPeer} / {@link listenPeers}: a JSON-RPC peer whose requests and responses carry fds.
+ * - {@link connect} / {@link listen} / {@link socketPair}: the fd-carrying socket underneath.
+ * - {@link Fd}: an owned file descriptor; received fds are yours to `take()` or `close()`.
+ * @packageDocumentation
+ */
+export * from './transport/index.js';
+export * from './fdpass/index.js';
+export * from './jsonrpc/index.js';
