@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Fd } from '../../src/transport/fd.js';
+import type { Transport } from '../../src/transport/transport.js';
+import type { VarlinkDetached } from '../../src/varlink/varlink-connection.js';
+import { VarlinkError } from '../../src/varlink/varlink-error.js';
+import type { VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
+import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
+import { connectPair, expectFdCount, fdText, openFdCount, rawPeer, textFd, transportPair, type PairKind } from './helpers.js';
+import { testService } from './test-interface.js';
+
+let baseline = 0;
+beforeEach(() => {
+  baseline = openFdCount();
+});
+afterEach(async () => {
+  await expectFdCount(baseline);
+});
+
+/** Reads everything from a handed-over connection: the pending reads first, then live ones. */
+function collect(detached: VarlinkDetached): { text(): string; fds: Fd[]; ended: Promise<void>; transport: Transport } {
+  const chunks: Buffer[] = detached.pending.map((p) => p.bytes);
+  const fds: Fd[] = detached.pending.flatMap((p) => p.fds);
+  let resolveEnded!: () => void;
+  const ended = new Promise<void>((r) => (resolveEnded = r));
+  detached.transport.start({
+    data: (bytes, got) => {
+      chunks.push(Buffer.from(bytes));
+      fds.push(...got);
+    },
+    end: () => resolveEnded(),
+    error: () => resolveEnded(),
+    close: () => resolveEnded(),
+  });
+  return { text: () => Buffer.concat(chunks).toString('utf8'), fds, ended, transport: detached.transport };
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** A Switch handler that refuses on greeting "refuse", otherwise upgrades and hands the connection out. */
+function switchHandler(onUpgrade: (d: VarlinkDetached) => void | Promise<void>): VarlinkMethodHandler {
+  return async (p, ctx) => {
+    if (p['greeting'] === 'refuse') throw new VarlinkError('org.example.test.Failed', { why: 'refused' });
+    if (ctx.upgrade === undefined) throw new Error('no upgrade in context');
+    await onUpgrade(ctx.upgrade({ ok: true }));
+  };
+}
+
+describe.each<PairKind>(['memory', 'socketpair'])('upgrade over %s', (kind) => {
+  it('hands both sides the raw connection after the reply, losing no byte or fd sent right after it', async () => {
+    let server: ReturnType<typeof collect> | undefined;
+    const { service } = testService({
+      switch: switchHandler(async (d) => {
+        server = collect(d);
+        // Sent at once after the confirming reply, with an fd, on a connection where Varlink fds are off.
+        using f = textFd('after-upgrade');
+        await d.transport.write(Buffer.from('HELLO'), [f]);
+      }),
+    });
+    const { client, done } = connectPair(service, kind);
+    const up = await client.upgrade('org.example.test.Switch', { greeting: 'hi' });
+    expect(up.parameters).toEqual({ ok: true });
+    expect(client.closed).toBe(true);
+    const mine = collect(up);
+    await until(() => mine.text() === 'HELLO' && mine.fds.length === 1);
+    expect(mine.text()).toBe('HELLO');
+    expect(mine.fds.map((f) => fdText(f))).toEqual(['after-upgrade']);
+    Fd.closeAll(mine.fds);
+    await done; // the service let go of the connection
+    await up.transport.write(Buffer.from('ping'));
+    await until(() => server?.text() === 'ping');
+    expect(server?.text()).toBe('ping');
+    await up.transport.close();
+    await server?.ended;
+    await server?.transport.close();
+  });
+
+  it('gives the service the bytes a client sent right after the upgrade call', async () => {
+    let server: ReturnType<typeof collect> | undefined;
+    const { service } = testService({ switch: switchHandler((d) => void (server = collect(d))) });
+    const [a, b] = transportPair(kind);
+    const done = service.serve(b);
+    const raw = rawPeer(a);
+    await raw.write('{"method":"org.example.test.Switch","parameters":{"greeting":"hi"},"upgrade":true}\0RAW{"method":"x"}\0');
+    await done;
+    await until(() => server?.text() === 'RAW{"method":"x"}\0');
+    expect(server?.text()).toBe('RAW{"method":"x"}\0');
+    await until(() => raw.replies().length === 1);
+    expect(raw.replies()).toEqual([{ parameters: { ok: true } }]);
+    await a.close();
+    await server?.transport.close();
+  });
+
+  it('keeps a Varlink connection when the upgrade is refused, and reads what followed as calls', async () => {
+    const { service } = testService({ switch: switchHandler(() => undefined) });
+    const [a, b] = transportPair(kind);
+    const done = service.serve(b);
+    const raw = rawPeer(a);
+    await raw.write(
+      '{"method":"org.example.test.Switch","parameters":{"greeting":"refuse"},"upgrade":true}\0' +
+        '{"method":"org.example.test.Echo","parameters":{"value":"still varlink"}}\0',
+    );
+    await until(() => raw.replies().length === 2);
+    expect(raw.replies()).toEqual([
+      { error: 'org.example.test.Failed', parameters: { why: 'refused' } },
+      { parameters: { value: 'still varlink' } },
+    ]);
+    await a.close();
+    await done;
+  });
+
+  it('rejects a refused upgrade with the error and keeps the client usable', async () => {
+    const { service } = testService({ switch: switchHandler(() => undefined) });
+    const { client, done } = connectPair(service, kind);
+    const err = await client.upgrade('org.example.test.Switch', { greeting: 'refuse' }).catch((e: unknown) => e);
+    expect((err as VarlinkError).error).toBe('org.example.test.Failed');
+    expect((await client.call('org.example.test.Echo', { value: 'ok' })).parameters).toEqual({ value: 'ok' });
+    await client.close();
+    await done;
+  });
+
+  it('refuses calls while an upgrade call waits for its reply', async () => {
+    let server: ReturnType<typeof collect> | undefined;
+    const { service } = testService({ switch: switchHandler((d) => void (server = collect(d))) });
+    const { client, done } = connectPair(service, kind);
+    const up = client.upgrade('org.example.test.Switch', { greeting: 'hi' });
+    await expect(client.call('org.example.test.Echo', { value: 'no' })).rejects.toBeInstanceOf(VarlinkUsageError);
+    const result = await up;
+    await done;
+    await result.transport.close();
+    await server?.ended;
+    await server?.transport.close();
+  });
+});
