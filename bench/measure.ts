@@ -18,17 +18,6 @@ export function summarize(values: readonly number[]): Sample {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-/**
- * Runs `round` once to warm up (JIT, socket buffers, allocator), then `rounds` more times, and
- * summarises what each measured round returned.
- */
-export async function sampleRounds(rounds: number, round: () => Promise<number>): Promise<Sample> {
-  await round();
-  const values: number[] = [];
-  for (let i = 0; i < rounds; i++) values.push(await round());
-  return summarize(values);
-}
-
 /** Nanoseconds since an arbitrary origin, from the monotonic high-resolution clock. */
 export function nowNs(): bigint {
   return process.hrtime.bigint();

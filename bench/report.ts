@@ -72,9 +72,9 @@ export function formatTable(m: Measurements, cases: readonly CaseResult[], notes
       ['measurement', 'median', 'unit', 'range', 'better'],
       [...m.byName.values()].map((x) => [
         x.name,
-        formatValue(x.median, x.unit),
+        formatValue(x.median),
         x.unit,
-        `${formatValue(x.min, x.unit)}-${formatValue(x.max, x.unit)}`,
+        `${formatValue(x.min)}-${formatValue(x.max)}`,
         x.better,
       ]),
     ),
@@ -86,8 +86,8 @@ export function formatTable(m: Measurements, cases: readonly CaseResult[], notes
       ['case', 'value', 'baseline', 'unit', 'ratio', 'better', 'target', 'status'],
       cases.map((c) => [
         c.name,
-        formatValue(c.value, c.unit),
-        formatValue(c.baseline, c.unit),
+        formatValue(c.value),
+        formatValue(c.baseline),
         c.unit,
         c.ratio.toFixed(2),
         `${c.better} value`,

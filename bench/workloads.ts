@@ -1,24 +1,22 @@
 import type { BenchClient } from './bench-client.js';
-import { elapsedUs, nowNs, sampleRounds, type Sample } from './measure.js';
+import { elapsedUs, nowNs } from './measure.js';
 import { BULK_BYTES, IN_FLIGHT, MIB, SMALL_PARAMS } from './payload.js';
 
-/** Median µs per sequential round trip (one request in flight). */
-export function roundTripUs(
-  client: BenchClient,
-  iterations: number,
-  rounds: number,
-  fds: readonly number[] = [],
-): Promise<Sample> {
-  return sampleRounds(rounds, async () => {
+/** One measured round of a workload: resolves with the round's figure (µs per op, or a rate). */
+export type Round = () => Promise<number>;
+
+/** µs per sequential round trip (one request in flight), over `iterations` requests carrying `fds`. */
+export function roundTripRound(client: BenchClient, iterations: number, fds: readonly number[] = []): Round {
+  return async () => {
     const start = nowNs();
     for (let i = 0; i < iterations; i++) await client.call(SMALL_PARAMS, fds);
     return elapsedUs(start) / iterations;
-  });
+  };
 }
 
-/** Median requests per second with {@link IN_FLIGHT} requests outstanding at all times. */
-export function pipelinedPerSecond(client: BenchClient, total: number, rounds: number): Promise<Sample> {
-  return sampleRounds(rounds, async () => {
+/** Requests per second over `total` requests with {@link IN_FLIGHT} outstanding at all times. */
+export function pipelinedRound(client: BenchClient, total: number): Round {
+  return async () => {
     let started = 0;
     // Each lane issues its next request as soon as its previous reply arrived.
     const lane = async (): Promise<void> => {
@@ -30,24 +28,24 @@ export function pipelinedPerSecond(client: BenchClient, total: number, rounds: n
     const start = nowNs();
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, lane));
     return total / (elapsedUs(start) / 1e6);
-  });
+  };
 }
 
 let bulkPayload: string | undefined;
 
-/** The 16 MiB string echoed by {@link bulkMibPerSecond}, built once. */
+/** The 16 MiB string echoed by {@link bulkRound}, built once. */
 export function bulkString(): string {
   bulkPayload ??= 'x'.repeat(BULK_BYTES);
   return bulkPayload;
 }
 
 /**
- * Median payload MiB per second of a 16 MiB echo: {@link BULK_BYTES} divided by the time of one
- * request carrying the string and its reply carrying it back (so the wire moves twice as much).
+ * Payload MiB per second of `echoes` 16 MiB echoes: {@link BULK_BYTES} per echo divided by the time of
+ * one request carrying the string and its reply carrying it back (so the wire moves twice as much).
  */
-export function bulkMibPerSecond(client: BenchClient, echoes: number, rounds: number): Promise<Sample> {
+export function bulkRound(client: BenchClient, echoes: number): Round {
   const params = [bulkString()];
-  return sampleRounds(rounds, async () => {
+  return async () => {
     const start = nowNs();
     for (let i = 0; i < echoes; i++) {
       const result = await client.call(params);
@@ -56,15 +54,5 @@ export function bulkMibPerSecond(client: BenchClient, echoes: number, rounds: nu
       }
     }
     return (BULK_BYTES * echoes) / MIB / (elapsedUs(start) / 1e6);
-  });
-}
-
-/** Median µs per round trip of one request carrying all of `fds` (the server closes them). */
-export function manyFdsUs(
-  client: BenchClient,
-  fds: readonly number[],
-  messages: number,
-  rounds: number,
-): Promise<Sample> {
-  return roundTripUs(client, messages, rounds, fds);
+  };
 }

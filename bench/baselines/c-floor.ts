@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { summarize, type Sample } from '../measure.js';
 import { SMALL_BYTES } from '../payload.js';
+import type { Round } from '../workloads.js';
 
 const run = promisify(execFile);
 const source = fileURLToPath(new URL('../c/pingpong.c', import.meta.url));
@@ -23,20 +23,23 @@ export async function buildCFloor(): Promise<void> {
   await run('cc', ['-O2', '-Wall', '-Wextra', '-o', binary, source]);
 }
 
-async function rounds(args: readonly string[]): Promise<Sample> {
-  await buildCFloor();
-  const { stdout } = await run(binary, args);
-  const values = stdout.trim().split('\n').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new Error(`pingpong said: ${stdout}`);
-  return summarize(values);
+/** Runs the C program for one measured round (after its own warm-up round) and parses its figure. */
+function round(args: readonly string[]): Round {
+  return async () => {
+    await buildCFloor();
+    const { stdout } = await run(binary, args);
+    const value = Number(stdout.trim());
+    if (!Number.isFinite(value)) throw new Error(`pingpong said: ${stdout}`);
+    return value;
+  };
 }
 
 /** µs per sendmsg/recvmsg round trip of {@link SMALL_BYTES} each way, with `fds` (0 or 1) per request. */
-export function cRoundTripUs(split: Split, fds: 0 | 1, iterations: number, roundCount: number): Promise<Sample> {
-  return rounds([split, fds === 0 ? 'rt0' : 'rt1', String(iterations), String(roundCount), String(SMALL_BYTES)]);
+export function cRoundTripRound(split: Split, fds: 0 | 1, iterations: number): Round {
+  return round([split, fds === 0 ? 'rt0' : 'rt1', String(iterations), '1', String(SMALL_BYTES)]);
 }
 
 /** µs per round trip of one message carrying `count` fds (253 per sendmsg) and a small reply. */
-export function cManyFdsUs(split: Split, count: number, messages: number, roundCount: number): Promise<Sample> {
-  return rounds([split, 'fds', String(count), String(messages), String(roundCount)]);
+export function cManyFdsRound(split: Split, count: number, messages: number): Round {
+  return round([split, 'fds', String(count), String(messages), '1']);
 }
