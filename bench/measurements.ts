@@ -1,3 +1,4 @@
+import { forceGc } from './force-gc.js';
 import { summarize, type Sample } from './measure.js';
 import type { Round } from './workloads.js';
 
@@ -21,7 +22,7 @@ interface Planned {
  * The measurements of one run. Rounds are interleaved: every measurement runs its warm-up round, then
  * round 1 of every measurement runs, then round 2, and so on (each round starting one place further
  * along the list). Load from other processes on a shared machine then falls on all implementations
- * alike instead of on whichever ran during a burst.
+ * alike instead of on whichever ran during a burst. Each round starts after a full GC.
  */
 export class Measurements {
   readonly #only: string | null;
@@ -57,6 +58,7 @@ export class Measurements {
     const plan = this.#plan.splice(0);
     const once = async (p: Planned, record: boolean): Promise<void> => {
       if (p.failed) return;
+      forceGc();
       try {
         const value = await p.round();
         if (record) p.values.push(value);
