@@ -3,6 +3,7 @@
  * and prints a table (or one JSON object). Targets are reported as PASS/MISS; a miss never fails the run.
  */
 import { closeSync, openSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { buildCFloor, cManyFdsRound, cRoundTripRound } from './baselines/c-floor.js';
 import { connectNetJson, netJsonInProcess } from './baselines/net-json.js';
 import { openNetRawBulk } from './baselines/net-raw-echo.js';
@@ -152,7 +153,10 @@ if (rpc2) {
 }
 
 log(`measuring: a warm-up round, then ${opts.rounds} interleaved rounds`);
+// Other processes' load skews everything: say how busy the machine was.
+const loadBefore = loadavg()[0]!;
 await m.run(opts.rounds);
+const loadAfter = loadavg()[0]!;
 
 for (const close of closers.reverse()) await close();
 closeSync(devNull);
@@ -160,6 +164,9 @@ for (const fd of manyFds) closeSync(fd);
 
 const cases = buildCases(CASES, m);
 notes.push(
+  `machine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(2)} before and ` +
+    `${loadAfter.toFixed(2)} after measuring (well above 0 means other processes competed for the CPUs)`,
+
   'rounds are interleaved across all measurements, so load from other processes falls on all alike',
   'one-process targets compare with the C floor "pinned" (socketpair + fork, both on one CPU): the kernel ' +
     'cost plus a context switch per hop, without the bimodal cross-CPU wake-ups of "fork"',
