@@ -125,12 +125,9 @@ static napi_value js_socket(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
-static napi_value js_socketpair(napi_env env, napi_callback_info info) {
-  (void)info;
-  int sv[2];
+// Returns [a, b] to JS, closing both fds if the array cannot be built.
+static napi_value make_fd_pair(napi_env env, const int sv[2]) {
   napi_value arr;
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-    return throw_errno(env, "socketpair", errno);
   if (napi_create_array_with_length(env, 2, &arr) != napi_ok ||
       napi_set_element(env, arr, 0, make_int(env, sv[0])) != napi_ok ||
       napi_set_element(env, arr, 1, make_int(env, sv[1])) != napi_ok) {
@@ -139,6 +136,23 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return arr;
+}
+
+static napi_value js_socketpair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+    return throw_errno(env, "socketpair", errno);
+  return make_fd_pair(env, sv);
+}
+
+// pipe() -> [readEnd, writeEnd], both close-on-exec and blocking: pipes are handed to other code
+// (fd passing), which expects ordinary blocking semantics.
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(env, "pipe2", errno);
+  return make_fd_pair(env, p);
 }
 
 // connect(fd, path): throws on failure, EAGAIN included (backlog full; the caller retries later).
@@ -538,7 +552,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     const char* name;
     napi_callback fn;
   } fns[] = {
-      {"init", js_init},           {"socket", js_socket},       {"socketpair", js_socketpair},
+      {"init", js_init},           {"socket", js_socket},       {"socketpair", js_socketpair}, {"pipe", js_pipe},
       {"connect", js_connect},     {"bind", js_bind},           {"listen", js_listen},
       {"accept", js_accept},       {"send", js_send},           {"recv", js_recv},
       {"peerCred", js_peer_cred},  {"isListening", js_is_listening}, {"socketError", js_socket_error}, {"shutdownWrite", js_shutdown_write},

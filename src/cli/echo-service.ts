@@ -33,5 +33,5 @@ export const echoHandlers: Readonly<Record<string, Handler>> = {
       throw new JsonRpcError(-32000, `reading the fd failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   },
-  createPipe: async () => withFds({ message: 'pipe created' }, [await textPipe(PIPE_TEXT)]),
+  createPipe: () => withFds({ message: 'pipe created' }, [textPipe(PIPE_TEXT)]),
 };

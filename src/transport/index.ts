@@ -3,6 +3,7 @@ export { Fd, fdNumber, type FdLike } from './fd.js';
 export { SystemError, TransportClosedError } from './system-error.js';
 export type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
 export { NativeAddonError } from './native.js';
+export { pipe } from './pipe.js';
 export {
   UnixSocket,
   connect,

@@ -24,6 +24,8 @@ export interface NativeAddon {
   init(systemError: new (syscall: string, code: string, errno: number) => Error): void;
   socket(): number;
   socketpair(): [number, number];
+  /** pipe2(O_CLOEXEC): [read end, write end], blocking. */
+  pipe(): [number, number];
   /** Throws EAGAIN when the listener's backlog is full (Linux never returns EINPROGRESS here). */
   connect(fd: number, path: string): void;
   /** `path` starting with '@' names a Linux abstract socket. */
