@@ -18,8 +18,8 @@ export interface VarlinkListenOptions extends VarlinkServeOptions {
 export type VarlinkListenAddress = string | { readonly fd: number };
 
 /**
- * A service listening for connections. {@link close} stops accepting and closes the connections it
- * accepted.
+ * A service listening for connections. {@link close} stops accepting and closes the service's open
+ * connections (all of them: connections are tracked per service, not per listener).
  */
 export class VarlinkServer implements AsyncDisposable {
   /** The address listened on, or `undefined` for an fd. */
@@ -40,7 +40,7 @@ export class VarlinkServer implements AsyncDisposable {
     return this.#done;
   }
 
-  /** Stops accepting and closes the connections. */
+  /** Stops accepting and closes the service's connections. */
   close(): Promise<void> {
     this.#closing ??= this.#stop();
     return this.#closing;
