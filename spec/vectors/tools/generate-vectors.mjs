@@ -1,5 +1,5 @@
 // Writes the vector files of spec/vectors from the hand-written cases below.
-// Run: node spec/vectors/tools/generate-vectors.mjs
+// Run: node spec/vectors/tools/generate-vectors.mjs [output-dir]   (default: spec/vectors)
 // The expectations here are decided by hand from spec/jsonrpc-fdpass.md; this script only spares
 // us from typing byte-at-a-time splits and hex by hand. Edit the cases, rerun, commit both.
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { isUtf8 } from 'node:buffer';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..');
+const quiet = process.argv[2] !== undefined;
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ function writeFile(path, kind, vectors) {
   mkdirSync(dirname(full), { recursive: true });
   const schema = path.split('/').length > 1 ? '../schema.json' : 'schema.json';
   writeFileSync(full, format({ $schema: schema, kind, vectors }, '') + '\n');
-  console.log(`${path}: ${vectors.length} vectors`);
+  if (!quiet) console.log(`${path}: ${vectors.length} vectors`);
 }
 
 /** JSON with short arrays and objects on one line, so that one read or one message is one line. */
