@@ -1,9 +1,15 @@
+import { callVerb } from './call.js';
+import { conformanceVerb } from './conformance.js';
 import { ExitCode } from './exit-codes.js';
 import { serveEchoVerb } from './serve-echo.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 /** Every verb of the command; new verbs register here. */
-const verbs: ReadonlyMap<string, Verb> = new Map([['serve-echo', serveEchoVerb]]);
+const verbs: ReadonlyMap<string, Verb> = new Map([
+  ['call', callVerb],
+  ['conformance', conformanceVerb],
+  ['serve-echo', serveEchoVerb],
+]);
 
 function usage(): string {
   const width = Math.max(...[...verbs.keys()].map((name) => name.length));

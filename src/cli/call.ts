@@ -1,0 +1,302 @@
+import { mkdirSync, openSync, fstatSync, read, readFileSync, readlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { connectPeer } from '../jsonrpc/connect-peer.js';
+import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
+import { JsonRpcError } from '../jsonrpc/jsonrpc-error.js';
+import type { JsonRpcParams } from '../jsonrpc/message.js';
+import type { JsonRpcPeer } from '../jsonrpc/peer.js';
+import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
+import { Fd, type FdLike } from '../transport/fd.js';
+import { UsageError, type CliIo, type Verb } from './verb.js';
+
+/** Exit codes of `jsonrpc-fdpass call`. */
+export const CallExitCode = {
+  Ok: 0,
+  /** The server answered with a JSON-RPC error (printed on stderr). */
+  ErrorReply: 1,
+  Usage: 2,
+  /** Could not connect, the connection broke, or the peer broke the protocol. */
+  ConnectionFailure: 3,
+  /** No response within --timeout. */
+  Timeout: 4,
+} as const;
+
+const help = `Usage: jsonrpc-fdpass call [OPTIONS] SOCKET METHOD [PARAMS_JSON]
+
+Sends one jsonrpc-fdpass request (or notification) to the server on the Unix socket SOCKET and prints
+the result as JSON on stdout. PARAMS_JSON must be a JSON object or array; without it no params are sent.
+
+Options:
+  --fd PATH|NUM        attach an fd to the request (repeatable, in order): a PATH is opened read-only,
+                       a NUM is an fd this command inherited (e.g. "3<file" in the shell)
+  --notify             send a notification: no response is awaited; exits 0 once it was written
+  --timeout MS         give up after MS milliseconds (connecting and waiting for the response)
+  --json=short|pretty  output format: one line (default) or indented
+  --envelope           print {"result": …, "fds": [FD_INFO, …]} on stdout instead of the bare result
+  --save-fds=DIR       write the content of each received readable file or pipe to DIR/fd-0, DIR/fd-1, …
+  --help               show this help
+
+Received fds: each is described on stderr, one line per fd: "fd INDEX: TYPE TARGET" where TYPE is
+file, directory, pipe, socket, char-device, block-device or other, and TARGET is what /proc/self/fd
+shows (a path, pipe:[INODE], socket:[INODE], …). With --envelope the same appears on stdout as
+FD_INFO objects {"index", "type", "target", "readable", "saved"?} and nothing is printed on stderr.
+All other diagnostics go to stderr.
+
+Exit codes:
+  0  the call succeeded (or the notification was sent)
+  1  the server answered with a JSON-RPC error; the error object is printed as JSON on stderr
+  2  usage error (bad option, PARAMS_JSON not an object or array, --fd not openable)
+  3  connection or protocol failure (cannot connect, connection closed, -32050 from the peer)
+  4  timeout (--timeout elapsed)`;
+
+/** What a received fd is. */
+export interface FdInfo {
+  readonly index: number;
+  readonly type: 'file' | 'directory' | 'pipe' | 'socket' | 'char-device' | 'block-device' | 'other';
+  /** The /proc/self/fd link text: a path, `pipe:[inode]`, `socket:[inode]`, `anon_inode:…`. */
+  readonly target: string;
+  /** Opened for reading (O_RDONLY or O_RDWR). */
+  readonly readable: boolean;
+  /** Where --save-fds wrote its content. */
+  saved?: string;
+}
+
+interface CallOptions {
+  socket: string;
+  method: string;
+  params: JsonRpcParams | undefined;
+  fdArgs: string[];
+  notify: boolean;
+  timeoutMs: number | undefined;
+  pretty: boolean;
+  envelope: boolean;
+  saveDir: string | undefined;
+}
+
+function parse(args: readonly string[]): CallOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        fd: { type: 'string', multiple: true },
+        notify: { type: 'boolean' },
+        timeout: { type: 'string' },
+        json: { type: 'string' },
+        envelope: { type: 'boolean' },
+        'save-fds': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const [socket, method, paramsText, ...extra] = positionals;
+  if (socket === undefined || method === undefined) throw new UsageError('SOCKET and METHOD are required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  let params: JsonRpcParams | undefined;
+  if (paramsText !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(paramsText);
+    } catch (error) {
+      throw new UsageError(`PARAMS_JSON is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (typeof value !== 'object' || value === null) throw new UsageError('PARAMS_JSON must be a JSON object or array');
+    params = value as JsonRpcParams;
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    timeoutMs = Number(values.timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
+  }
+  const json = values.json ?? 'short';
+  if (json !== 'short' && json !== 'pretty') throw new UsageError('--json must be short or pretty');
+  if (values.notify === true && (values['save-fds'] !== undefined || values.envelope === true)) {
+    throw new UsageError('--notify gets no response: --save-fds and --envelope do not apply');
+  }
+  return {
+    socket,
+    method,
+    params,
+    fdArgs: values.fd ?? [],
+    notify: values.notify === true,
+    timeoutMs,
+    pretty: json === 'pretty',
+    envelope: values.envelope === true,
+    saveDir: values['save-fds'],
+  };
+}
+
+/** Opens `--fd` arguments: paths read-only (owned here), numbers as inherited fds (borrowed). */
+function openFdArgs(fdArgs: readonly string[], owned: Fd[]): FdLike[] {
+  return fdArgs.map((arg) => {
+    if (/^\d+$/.test(arg)) {
+      const n = Number(arg);
+      try {
+        fstatSync(n);
+      } catch {
+        throw new UsageError(`--fd ${arg}: fd ${n} is not open in this process`);
+      }
+      return n;
+    }
+    try {
+      const fd = new Fd(openSync(arg, 'r'));
+      owned.push(fd);
+      return fd;
+    } catch (error) {
+      throw new UsageError(`--fd ${arg}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
+
+function fdType(stats: Stats): FdInfo['type'] {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isFIFO()) return 'pipe';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isCharacterDevice()) return 'char-device';
+  if (stats.isBlockDevice()) return 'block-device';
+  return 'other';
+}
+
+/** Describes a received fd from fstat and /proc/self/fd{,info}. */
+export function describeFd(index: number, fd: number): FdInfo {
+  const type = fdType(fstatSync(fd));
+  let target = '?';
+  let readable = false;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    // O_ACCMODE: 0 read-only, 1 write-only, 2 read-write.
+    readable = flags !== undefined && (Number.parseInt(flags, 8) & 3) !== 1;
+  } catch {
+    // No /proc: the type alone still says something.
+  }
+  return { index, type, target, readable };
+}
+
+function readChunk(fd: number, buffer: Buffer, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n)));
+  });
+}
+
+/**
+ * All bytes behind `fd`: a regular file from offset 0 (its shared offset is left alone), a pipe to EOF.
+ * A received pipe may share a nonblocking file description with its sender, so EAGAIN waits.
+ */
+async function readAll(fd: number, fromStart: boolean, signal: AbortSignal | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  let offset = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    let n: number;
+    try {
+      n = await readChunk(fd, buffer, fromStart ? offset : null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      await sleep(5, undefined, signal ? { signal } : {});
+      continue;
+    }
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    offset += n;
+  }
+}
+
+function formatJson(value: unknown, pretty: boolean): string {
+  return JSON.stringify(value, null, pretty ? 2 : undefined) ?? 'null';
+}
+
+/** The error a rejected call maps to: its exit code and the line(s) for stderr. */
+function failure(error: unknown, pretty: boolean): { code: number; text: string } {
+  if (error instanceof JsonRpcError) return { code: CallExitCode.ErrorReply, text: formatJson(error.toJSON(), pretty) };
+  if (error instanceof RequestTimeoutError) return { code: CallExitCode.Timeout, text: `jsonrpc-fdpass call: ${error.message}` };
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return { code: CallExitCode.Timeout, text: `jsonrpc-fdpass call: timed out (${error.message})` };
+  }
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ConnectionClosedError && error.cause instanceof Error) message += `: ${error.cause.message}`;
+  return { code: CallExitCode.ConnectionFailure, text: `jsonrpc-fdpass call: ${message}` };
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const options = parse(args);
+  const owned: Fd[] = [];
+  let peer: JsonRpcPeer | undefined;
+  const deadline = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const started = Date.now();
+  try {
+    const fds = openFdArgs(options.fdArgs, owned);
+    try {
+      peer = await connectPeer(options.socket, deadline ? { signal: deadline } : {});
+    } catch (error) {
+      const { code, text } = failure(error, options.pretty);
+      io.stderr.write(`${text}\n`);
+      return code;
+    }
+    if (options.notify) {
+      await peer.notify(options.method, options.params, { fds });
+      return CallExitCode.Ok;
+    }
+    const remaining = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (Date.now() - started));
+    let response;
+    try {
+      response = await peer.request(options.method, options.params, {
+        fds,
+        ...(remaining === undefined ? {} : { timeoutMs: remaining }),
+      });
+    } catch (error) {
+      const { code, text } = failure(error, options.pretty);
+      io.stderr.write(`${text}\n`);
+      return code;
+    }
+    try {
+      const infos = response.fds.map((fd, index) => describeFd(index, fd.value));
+      if (options.saveDir !== undefined) {
+        mkdirSync(options.saveDir, { recursive: true });
+        for (const info of infos) {
+          if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;
+          const fd = response.fds[info.index]!;
+          const path = join(options.saveDir, `fd-${info.index}`);
+          writeFileSync(path, await readAll(fd.value, info.type === 'file', deadline));
+          info.saved = path;
+        }
+      }
+      if (options.envelope) {
+        io.stdout.write(`${formatJson({ result: response.result, fds: infos }, options.pretty)}\n`);
+      } else {
+        io.stdout.write(`${formatJson(response.result, options.pretty)}\n`);
+        for (const info of infos) {
+          const saved = info.saved === undefined ? '' : ` (saved to ${info.saved})`;
+          io.stderr.write(`fd ${info.index}: ${info.type} ${info.target}${saved}\n`);
+        }
+      }
+    } finally {
+      Fd.closeAll(response.fds);
+    }
+    return CallExitCode.Ok;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const { code, text } = failure(error, options.pretty);
+    io.stderr.write(`${text}\n`);
+    return code;
+  } finally {
+    Fd.closeAll(owned);
+    // Our request is answered: no need to wait for a graceful close of a server that may not reply.
+    peer?.destroy();
+  }
+}
+
+/** `jsonrpc-fdpass call`: one request or notification to a jsonrpc-fdpass server. */
+export const callVerb: Verb = {
+  summary: 'send one jsonrpc-fdpass request (or notification) and print the result',
+  help,
+  run,
+};

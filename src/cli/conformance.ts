@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { formatResult, formatSummary, type CaseResult } from '../conformance/live/live-case.js';
+import { CLIENT_SOCKET_ENV, runClientCheck } from '../conformance/live/run-client-check.js';
+import { runServerSuite } from '../conformance/live/run-server-suite.js';
+import { serverCases } from '../conformance/live/server-cases.js';
+import { ExitCode } from './exit-codes.js';
+import { UsageError, type CliIo, type Verb } from './verb.js';
+
+const help = `Usage: jsonrpc-fdpass conformance --server SOCKET [--pid PID] [--timeout MS] [--only NAME]…
+       jsonrpc-fdpass conformance --client COMMAND [--timeout MS]
+
+--server SOCKET runs live adversarial cases against a jsonrpc-fdpass server listening on SOCKET, each
+on its own connection, with raw writes that control byte splits and fd batching exactly. The server
+must implement the echo contract (as "jsonrpc-fdpass serve-echo" does):
+  echo        result = params
+  readFile    result = the UTF-8 text read from fds[0]
+  createPipe  one fd in the response: a pipe read end holding some text
+  echoFds     optional (SKIP on -32601): result = params, the received fds sent back in order
+Fatal cases (garbage, negative or fractional fds, a mismatched count, EOF before fds) expect the server
+to close that connection (a -32050 error may come first) and to keep serving fresh connections.
+With --pid, the server's open fds (/proc/PID/fd) are counted after a warm-up and again after the suite.
+
+--client COMMAND runs COMMAND with "sh -c" and ${CLIENT_SOCKET_ENV} set to the socket of an echo server
+(the same contract) that answers in legal but awkward ways: byte by byte, one fd per sendmsg, fds after
+the JSON in a one-space continuation. The command should make at least three calls (say echo, readFile
+with an fd, createPipe), check the answers itself and exit 0 when they are right; it passes when it
+exits 0, made calls, and sent well-formed messages.
+
+Output: one line per case, "PASS name", "FAIL name: reason" or "SKIP name: reason", then
+"N passed, N failed, N skipped".
+
+Options:
+  --server SOCKET   test the server listening on SOCKET
+  --pid PID         the server's process id, for the fd leak check
+  --client COMMAND  test a client command
+  --timeout MS      server mode: wait per expected reply (default 5000);
+                    client mode: how long the command may run (default 60000)
+  --only NAME       server mode: run only cases whose name contains NAME (repeatable)
+  --list            print the server case names and exit
+  --help            show this help
+
+Exit codes: 0 nothing failed, 1 a case failed, 2 usage error.`;
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      options: {
+        server: { type: 'string' },
+        pid: { type: 'string' },
+        client: { type: 'string' },
+        timeout: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        list: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.list === true) {
+    for (const c of serverCases) io.stdout.write(`${c.name}\n`);
+    return ExitCode.Ok;
+  }
+  if ((values.server === undefined) === (values.client === undefined)) {
+    throw new UsageError('give exactly one of --server SOCKET and --client COMMAND');
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    timeoutMs = Number(values.timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
+  }
+  let pid: number | undefined;
+  if (values.pid !== undefined) {
+    pid = Number(values.pid);
+    if (!Number.isInteger(pid) || pid <= 0) throw new UsageError('--pid must be a process id');
+    if (values.client !== undefined) throw new UsageError('--pid applies to --server only');
+  }
+
+  const onResult = (result: CaseResult): void => {
+    io.stdout.write(`${formatResult(result)}\n`);
+  };
+  let results: CaseResult[];
+  if (values.server !== undefined) {
+    results = await runServerSuite({
+      socketPath: values.server,
+      onResult,
+      ...(pid === undefined ? {} : { pid }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(values.only === undefined ? {} : { only: values.only }),
+    });
+  } else {
+    results = await runClientCheck({
+      command: values.client!,
+      onResult,
+      // The client's own output is diagnostics: keep stdout for the result lines.
+      output: { stdout: io.stderr, stderr: io.stderr },
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  }
+  io.stdout.write(`${formatSummary(results)}\n`);
+  return results.some((r) => r.status === 'fail') ? ExitCode.Failure : ExitCode.Ok;
+}
+
+/** `jsonrpc-fdpass conformance`: live adversarial checks of a server or a client. */
+export const conformanceVerb: Verb = {
+  summary: 'run live adversarial checks against a jsonrpc-fdpass server or client',
+  help,
+  run,
+};
