@@ -37,3 +37,45 @@ describe('sender vectors through FdPassChannel.send', () => {
     expect(senderDifferences(vector, setup, outcome)).toEqual([]);
   });
 });
+
+describe('the runners notice a channel that does not match', () => {
+  const byName = (name: string) => {
+    const v = vectors.receiver.find((x) => x.name === name);
+    if (v === undefined) throw new Error(`no vector ${name}`);
+    return v;
+  };
+
+  it('reports wrong fd counts, late dispatch and a different JSON value', async () => {
+    const vector = byName('fds-batched-two-reads');
+    const outcome = await runReceiverVector(vector);
+    const [m] = vector.expect.messages;
+    const altered = { ...vector, expect: { messages: [{ ...m!, fds: 2, afterRead: 0, json: { fds: 2 } }], fatal: null } };
+    expect(receiverDifferences(altered, outcome)).toEqual([
+      'message 0 is {"fds":3}, expected {"fds":2}',
+      'message 0 got 3 fds, expected 2',
+      'message 0 came after step 1, expected after step 0',
+    ]);
+  });
+
+  it('reports a fatal error with another reason or at another step, and a missing one', async () => {
+    const vector = byName('steal-same-count');
+    const outcome = await runReceiverVector(vector);
+    expect(outcome.fatal).toEqual({ reason: 'mismatched-count', afterRead: 1 });
+    expect(receiverDifferences({ ...vector, expect: { messages: [], fatal: { reason: 'framing', afterRead: 0 } } }, outcome)).toEqual([
+      'fatal error "mismatched-count" after step 1, expected "framing" after step 0',
+    ]);
+    expect(receiverDifferences({ ...vector, expect: { messages: [], fatal: null } }, outcome)).toHaveLength(1);
+    const clean = await runReceiverVector(byName('empty-object'));
+    expect(receiverDifferences({ ...byName('empty-object'), expect: { messages: [], fatal: { reason: 'limit', afterRead: 0 } } }, clean)).toEqual([
+      'unexpected message 0: {} with 0 fds after step 0',
+      'expected fatal error "limit" after step 0, got none',
+    ]);
+  });
+
+  it('reports sends batched differently', async () => {
+    const vector = vectors.sender.find((v) => v.name === 'send-three-batches')!;
+    const outcome = await runSenderVector(vector, 'memory');
+    const swapped = { ...vector, expect: { sends: [vector.expect.sends[0]!, vector.expect.sends[2]!, vector.expect.sends[1]!] } };
+    expect(senderDifferences(swapped, 'memory', outcome)).toEqual(['read 1 carried 253 fds, expected 1', 'read 2 carried 1 fds, expected 253']);
+  });
+});

@@ -193,6 +193,7 @@ writeFile('receiver/utf8.json', 'receiver', [
 const SPLIT = `${UP} §5 step 3.1: an incomplete value waits for more bytes`;
 const bigReq = String.raw`{"jsonrpc":"2.0","method":"ping","params":{"s":"a\"}{[","t":"\\","n":[1,-2.5e3,true,null]},"id":7}`;
 const bigReqJson = { jsonrpc: '2.0', method: 'ping', params: { s: 'a"}{[', t: '\\', n: [1, -2500, true, null] }, id: 7 };
+const bigParams = { jsonrpc: '2.0', method: 'write', params: { data: 'abcdefgh'.repeat(1024) }, id: 2 };
 const tripleBs = String.raw`{"s":"\\\"x"}`; // s = \"x
 const bsThenQuote = String.raw`{"s":"a\\"}{"t":1}`; // s = a\
 writeFile('receiver/splits.json', 'receiver', [
@@ -229,6 +230,9 @@ writeFile('receiver/splits.json', 'receiver', [
     [read(String.raw`{"s":"}{][","t":"\"}"}`)], [msg({ s: '}{][', t: '"}' }, 0, 0)]),
   rx('bytewise-brackets-inside-strings', 'The same, one byte per read.', SPLIT,
     bytewise(String.raw`{"s":"}{][","t":"\"}"}`), [msg({ s: '}{][', t: '"}' }, 0, String.raw`{"s":"}{][","t":"\"}"}`.length - 1)]),
+  rx('large-message-many-reads', 'An 8 KiB request arriving in 512-byte reads, then a small one.', SPLIT,
+    splitAt(JSON.stringify(bigParams) + a, Array.from({ length: 16 }, (_, i) => (i + 1) * 512)),
+    [msg(bigParams, 0, Math.floor(Buffer.byteLength(JSON.stringify(bigParams)) / 512)), msg({ a: 1 }, 0, Math.floor(Buffer.byteLength(JSON.stringify(bigParams)) / 512))]),
   rx('deep-legal-nesting', 'One hundred nested arrays inside a message, under the default depth limit.', `${OURS} §6: nesting depth`,
     [read(`{"d":${'['.repeat(99)}${']'.repeat(99)}}`)], [msg({ d: nest(99) }, 0, 0)]),
 ]);
@@ -277,6 +281,17 @@ writeFile('receiver/fds.json', 'receiver', [
     [read('{"fds":1}'), read(' ', 1)], [msg({ fds: 1 }, 1, 1)]),
   rx('fds-batched-then-next-message', 'A batched message, then the next message in its own read.', BATCH,
     [read('{"fds":3}', 2), read(' ', 1), read('{"id":2}')], [msg({ fds: 3 }, 3, 1), msg({ id: 2 }, 0, 2)]),
+  rx('fds-member-first', 'The fds member may come first; member order does not matter.', FD,
+    [read('{"fds":1,"jsonrpc":"2.0","method":"m"}', 1)], [msg({ fds: 1, jsonrpc: '2.0', method: 'm' }, 1, 0)]),
+  rx('fds-zero-with-fd-arriving', 'A message says "fds": 0 but an fd arrives with it: the fd waits for the next message.', `${FD}; ${EARLY}`,
+    [read('{"fds":0}', 1), read('{"fds":1}')], [msg({ fds: 0 }, 0, 0), msg({ fds: 1 }, 1, 1)]),
+  rx('fds-split-between-early-read-and-own-read', 'One fd arrives early with whitespace, the other with the message.', `${FD}; ${EARLY}`,
+    [read(' ', 1), read('{"fds":2}', 1)], [msg({ fds: 2 }, 2, 1)]),
+  rx('fds-continuation-extra-then-next-with-own', 'A continuation brings one fd for A and one early fd for B; B brings its second fd itself.', `${BATCH}; ${EARLY}`,
+    [read('{"id":"A","fds":2}', 1), read(' ', 2), read('{"id":"B","fds":2}', 1)],
+    [msg({ id: 'A', fds: 2 }, 2, 1), msg({ id: 'B', fds: 2 }, 2, 2)]),
+  rx('fds-continuation-after-fdless-message', 'A whitespace read with an fd after an fd-less message; nobody claims it, closed at end of stream.', LEFT,
+    [read('{"id":1}'), read(' ', 1), EOF], [msg({ id: 1 }, 0, 0)]),
   rx('fds-early-in-whitespace-read', 'An fd arrives with whitespace before its message\'s bytes.', EARLY,
     [read('\n', 1), read('{"fds":1}')], [msg({ fds: 1 }, 1, 1)]),
   rx('fds-early-with-previous-message', 'The fd of message 2 arrives with fd-less message 1.', EARLY,
