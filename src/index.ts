@@ -9,3 +9,22 @@
 export * from './transport/index.js';
 export * from './fdpass/index.js';
 export * from './jsonrpc/index.js';
+// Varlink: the everyday names here; everything else (connection, messages, activation, IDL AST and
+// validator) from 'jsonrpc-fdpass/varlink'.
+export {
+  VarlinkClient,
+  VarlinkService,
+  VarlinkServer,
+  listenVarlink,
+  VarlinkError,
+  VarlinkProtocolError,
+  parseInterface,
+  formatInterface,
+  VarlinkIdlError,
+  type VarlinkCallOptions,
+  type VarlinkCallResult,
+  type VarlinkCallContext,
+  type VarlinkInterfaceHandlers,
+  type VarlinkServiceInfo,
+  type VarlinkInterface,
+} from './varlink/index.js';
