@@ -158,6 +158,10 @@ writeFile('receiver/framing.json', 'receiver', [
     [read('{"a":1'), EOF], [], fatal('framing', 1)),
   rx('eof-inside-string', 'The stream ends inside a string.', `${OURS} §4 step 1; ${UP} §7 framing error`,
     [read('{"a":"xy'), EOF], [], fatal('framing', 1)),
+  rx('eof-inside-message-with-its-fds', 'The stream ends inside a message whose fds already arrived: framing, not mismatched count. No message was parsed, so no count exists to mismatch (upstream §7 defines mismatched count for a parsed message).', `${OURS} §4 step 1; ${UP} §7`,
+    [read('{"fds":1,"params":', 1), EOF], [], fatal('framing', 1)),
+  rx('eof-inside-message-fds-short', 'The stream ends inside a message that says "fds": 2 with one fd queued: still framing.', `${OURS} §4 step 1; ${UP} §7`,
+    [read('{"fds":2,"a":[1', 1), EOF], [], fatal('framing', 1)),
   rx('eof-after-complete-message-then-partial', 'A complete message, then the stream ends inside the next one.', `${OURS} §4 step 1`,
     [read('{"a":1} {"b":'), EOF], [msg({ a: 1 }, 0, 0)], fatal('framing', 1)),
 ]);
