@@ -80,6 +80,8 @@ export class UnixSocket implements Transport {
   readonly #flushWaiters: (() => void)[] = [];
 
   #readEnded = false;
+  /** Inside a receive loop (a data handler may write, and a failing write must not read re-entrantly). */
+  #reading = false;
   #writeEnded = false;
   #ending: Promise<void> | undefined;
   #reported = false; // `end` or `error` already went out
@@ -310,19 +312,21 @@ export class UnixSocket implements Transport {
       this.#onPollError(events);
       return;
     }
-    if (events & POLL_WRITABLE) this.#flush();
-    if (events & POLL_READABLE && !this.#destroyed) this.#read();
+    // Read before writing: a write to a peer that went away destroys the socket, and what the peer
+    // sent before it went (often its last word, e.g. a fatal error response) would be lost.
+    if (events & POLL_READABLE) this.#read();
+    if (events & POLL_WRITABLE && !this.#destroyed) this.#flush();
   }
 
   /**
-   * libuv reports EPOLLERR as EBADF and stops the watcher. The real cause (EPIPE, ECONNRESET) comes
-   * from retrying a pending write, or from reading (which first hands over the bytes still queued), or
-   * else from SO_ERROR.
+   * libuv reports EPOLLERR as EBADF and stops the watcher. The real cause (ECONNRESET, EPIPE) comes
+   * from reading (which first hands over the bytes still queued), or from retrying a pending write, or
+   * else from SO_ERROR. Reading goes first so that a failing write cannot discard what was queued.
    */
   #onPollError(status: number): void {
     this.#events = 0; // libuv stopped the watcher
-    if (this.#queue.length > 0) this.#flush();
-    if (!this.#destroyed && this.#handlers && !this.#paused && !this.#readEnded) this.#read();
+    this.#read();
+    if (!this.#destroyed && this.#queue.length > 0) this.#flush();
     if (this.#destroyed) return;
     let err: SystemError;
     try {
@@ -337,6 +341,16 @@ export class UnixSocket implements Transport {
   }
 
   #read(): void {
+    if (this.#reading || !this.#handlers) return;
+    this.#reading = true;
+    try {
+      this.#readSome();
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #readSome(): void {
     const native = this.#native;
     const out = this.#fdOut;
     const scratch = this.#scratch;
@@ -458,6 +472,9 @@ export class UnixSocket implements Transport {
           w.reject(err as Error);
           continue;
         }
+        // The peer is gone: hand over what it sent before going, which destroy would discard.
+        if (code === 'EPIPE' || code === 'ECONNRESET') this.#read();
+        if (this.#destroyed) return;
         this.destroy(err as Error);
         return;
       }
