@@ -157,7 +157,7 @@ function matchPayload(bytes: Buffer, group: readonly ExpectedSend[]): string | n
     }
     const scanner = new JsonScanner({ maxMessageBytes: rest.length + 1 });
     scanner.push(rest);
-    let value;
+    let value: ReturnType<JsonScanner['next']>;
     try {
       value = scanner.next();
     } catch (err) {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadVectors } from '../../src/conformance/vectors.js';
 import { receiverDifferences, runReceiverVector } from '../../src/conformance/run-receiver-vector.js';
 import { runSenderVector, senderDifferences, senderSetups } from '../../src/conformance/run-sender-vector.js';
+import { runVectorSuite } from '../../src/conformance/run-vector-suite.js';
 
 const vectors = loadVectors();
 
@@ -77,5 +78,16 @@ describe('the runners notice a channel that does not match', () => {
     const outcome = await runSenderVector(vector, 'memory');
     const swapped = { ...vector, expect: { sends: [vector.expect.sends[0]!, vector.expect.sends[2]!, vector.expect.sends[1]!] } };
     expect(senderDifferences(swapped, 'memory', outcome)).toEqual(['read 1 carried 253 fds, expected 1', 'read 2 carried 1 fds, expected 253']);
+  });
+});
+
+describe('runVectorSuite (what the conformance verb runs)', () => {
+  it('runs every vector once per setup, reports each as it completes, and all pass', async () => {
+    const seen: string[] = [];
+    const results = await runVectorSuite(vectors, (r) => seen.push(`${r.kind} ${r.name} ${r.setup ?? ''}`));
+    const senderRuns = vectors.sender.reduce((n, v) => n + senderSetups(v).length, 0);
+    expect(results).toHaveLength(vectors.receiver.length + senderRuns);
+    expect(seen).toHaveLength(results.length);
+    expect(results.filter((r) => r.differences.length > 0)).toEqual([]);
   });
 });
