@@ -21,8 +21,8 @@ to close that connection (a -32050 error may come first) and to keep serving fre
 With --pid, the server's open fds (/proc/PID/fd) are counted after a warm-up and again after the suite.
 
 --client COMMAND runs COMMAND with "sh -c" and ${CLIENT_SOCKET_ENV} set to the socket of an echo server
-(the same contract) that answers in legal but awkward ways: byte by byte, one fd per sendmsg, fds after
-the JSON in a one-space continuation. The command should make at least three calls (say echo, readFile
+(the same contract) that answers in legal but awkward ways, in rotation: byte by byte (pausing 25 ms
+after the first byte), one fd per sendmsg, fds after the JSON in a one-space continuation. The command should make at least three calls (say echo, readFile
 with an fd, createPipe), check the answers itself and exit 0 when they are right; it passes when it
 exits 0, made calls, and sent well-formed messages.
 

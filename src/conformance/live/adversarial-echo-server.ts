@@ -1,4 +1,4 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { PIPE_TEXT } from '../../cli/echo-service.js';
 import { readFdText } from '../../cli/read-fd-text.js';
 import { textPipe } from '../../cli/text-pipe.js';
@@ -10,13 +10,17 @@ import type { UnixSocket } from '../../transport/unix-socket.js';
 
 /**
  * How a response is written, in rotation over all responses of the server:
- * - `byte-split`: one byte per sendmsg, all fds on the first byte;
+ * - `byte-split`: one byte per sendmsg, all fds on the first byte, with a pause of {@link SPLIT_PAUSE_MS}
+ *   after the first byte so that even a client that reads late sees the message cut;
  * - `fd-per-sendmsg`: the JSON in pieces, then one fd per sendmsg (the first on the first byte, the
  *   others each on a one-space continuation);
  * - `late-fds`: the complete JSON without fds, then every fd on a one-space continuation.
  */
 export const RESPONSE_STYLES = ['byte-split', 'fd-per-sendmsg', 'late-fds'] as const;
 export type ResponseStyle = (typeof RESPONSE_STYLES)[number];
+
+/** A client waiting for the response wakes up within this long; it then holds a partial message. */
+export const SPLIT_PAUSE_MS = 25;
 
 /** What the adversarial server observed. */
 export interface AdversarialStats {
@@ -149,7 +153,7 @@ export class AdversarialEchoServer implements AsyncDisposable {
       case 'byte-split':
         for (let i = 0; i < bytes.length; i++) {
           await socket.write(bytes.subarray(i, i + 1), i === 0 ? fds : [], { filler: 0x20 });
-          await yieldToLoop();
+          await (i === 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
         }
         return;
       case 'fd-per-sendmsg': {

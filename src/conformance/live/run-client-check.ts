@@ -12,7 +12,7 @@ export const CLIENT_SOCKET_ENV = 'JSONRPC_FDPASS_SOCKET';
 export interface ClientCheckOptions {
   /** Run with `sh -c`. */
   readonly command: string;
-  /** The client is killed (SIGKILL) after this long. Default 60 s. */
+  /** The client (its whole process group) is killed with SIGKILL after this long. Default 60 s. */
   readonly timeoutMs?: number;
   /** Where the client's own stdout/stderr go (passed through as they come). */
   readonly output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -31,11 +31,17 @@ function runCommand(command: string, socketPath: string, options: ClientCheckOpt
     const child = spawn('sh', ['-c', command], {
       env: { ...process.env, [CLIENT_SOCKET_ENV]: socketPath },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that a timeout kills what the shell started too (they hold our pipes).
+      detached: true,
     });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, options.timeoutMs ?? 60_000);
     child.stdout.on('data', (chunk: Buffer) => options.output?.stdout.write(chunk));
     child.stderr.on('data', (chunk: Buffer) => options.output?.stderr.write(chunk));

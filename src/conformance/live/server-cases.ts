@@ -144,10 +144,15 @@ const coalesced: LiveCase = {
       [ctx.textFd(text)],
     );
     const seen = new Map<unknown, unknown>();
+    const received: string[] = [];
     for (let i = 0; i < 3; i++) {
       const next = await conn.next(ctx.timeoutMs).catch(() => null);
-      if (next === null) throw new CaseFailure(`only ${i} of 3 responses arrived`);
+      if (next === null) {
+        const what = conn.end === 'open' ? 'no more responses came' : 'the server closed the connection';
+        throw new CaseFailure(`${what} after ${i} of 3 messages${i > 0 ? `: ${received.join(' ')}` : ''}`);
+      }
       closeAll(next.fds);
+      received.push(JSON.stringify(next.value).slice(0, 200));
       const value = next.value as Record<string, unknown>;
       seen.set(value['id'], value['result']);
     }
