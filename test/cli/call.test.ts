@@ -1,0 +1,156 @@
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PIPE_TEXT } from '../../src/cli/echo-service.js';
+import { listen } from '../../src/transport/unix-listener.js';
+import type { UnixSocket } from '../../src/transport/unix-socket.js';
+import { expectFdCount, openFdCount, runChild, runInProcess, startServeEcho, type ServerChild } from './child-process.js';
+
+describe('jsonrpc-fdpass call against a serve-echo child process', () => {
+  let dir = '';
+  let socketPath = '';
+  let server: ServerChild;
+  let textPath = '';
+  let baseline = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cli-call-'));
+    socketPath = join(dir, 'echo.sock');
+    textPath = join(dir, 'text.txt');
+    writeFileSync(textPath, 'text behind the fd\n');
+    server = await startServeEcho(socketPath);
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    baseline = openFdCount();
+  });
+
+  // Every call connects, sends, receives and closes: nothing may stay open in this process.
+  afterEach(async () => {
+    await expectFdCount(baseline);
+  });
+
+  it('prints the result as one line of JSON on stdout and exits 0', async () => {
+    const { code, out, err } = await runInProcess(['call', socketPath, 'echo', '{"a":[1,2,{"b":null}]}']);
+    expect(code).toBe(0);
+    expect(out).toBe('{"a":[1,2,{"b":null}]}\n');
+    expect(err).toBe('');
+  });
+
+  it('--json=pretty indents the result', async () => {
+    const { code, out } = await runInProcess(['call', '--json=pretty', socketPath, 'echo', '[1]']);
+    expect(code).toBe(0);
+    expect(out).toBe('[\n  1\n]\n');
+  });
+
+  it('--fd PATH sends the file opened read-only', async () => {
+    const { code, out } = await runInProcess(['call', socketPath, 'readFile', '{}', '--fd', textPath]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toBe('text behind the fd\n');
+  });
+
+  it('--fd NUM sends an fd the command inherited (real child process)', async () => {
+    const fd = openSync(textPath, 'r');
+    try {
+      const { code, out } = await runChild(['call', socketPath, 'readFile', '--fd', '3'], { stdio: ['ignore', 'pipe', 'pipe', fd] });
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toBe('text behind the fd\n');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('describes a received fd on stderr and --save-fds writes its content to DIR/fd-0', async () => {
+    const saveDir = join(dir, 'saved');
+    const { code, out, err } = await runInProcess(['call', socketPath, 'createPipe', `--save-fds=${saveDir}`]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ message: 'pipe created' });
+    expect(err).toMatch(/^fd 0: pipe .* \(saved to .*fd-0\)\n$/);
+    expect(readFileSync(join(saveDir, 'fd-0'), 'utf8')).toBe(PIPE_TEXT);
+  });
+
+  it('--envelope puts the result and the received fds on stdout as one JSON object', async () => {
+    const saveDir = join(dir, 'saved-envelope');
+    const { code, out, err } = await runInProcess([
+      'call', '--envelope', `--save-fds=${saveDir}`, socketPath, 'echoFds', '["x"]', '--fd', textPath, '--fd', '/dev/null',
+    ]);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(JSON.parse(out)).toEqual({
+      result: ['x'],
+      fds: [
+        { index: 0, type: 'file', target: textPath, readable: true, saved: join(saveDir, 'fd-0') },
+        { index: 1, type: 'char-device', target: '/dev/null', readable: true },
+      ],
+    });
+    expect(readFileSync(join(saveDir, 'fd-0'), 'utf8')).toBe('text behind the fd\n');
+  });
+
+  it('exits 1 with the JSON-RPC error as JSON on stderr for an unknown method (real child process)', async () => {
+    const { code, out, err } = await runChild(['call', socketPath, 'no.such.method']);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(JSON.parse(err)).toEqual({ code: -32601, message: 'Method not found: no.such.method' });
+  });
+
+  it('--notify sends without waiting for a response and prints nothing', async () => {
+    const { code, out, err } = await runInProcess(['call', '--notify', socketPath, 'echo', '{}', '--fd', textPath]);
+    expect(code).toBe(0);
+    expect(out + err).toBe('');
+  });
+
+  it('exits 3 when nothing listens on the socket', async () => {
+    const { code, out, err } = await runInProcess(['call', join(dir, 'nobody.sock'), 'echo']);
+    expect(code).toBe(3);
+    expect(out).toBe('');
+    expect(err).toContain('ENOENT');
+  });
+
+  it.each([
+    [['call', 'sock'], 'SOCKET and METHOD'],
+    [['call', 'sock', 'echo', '42'], 'object or array'],
+    [['call', 'sock', 'echo', '{nope'], 'not JSON'],
+    [['call', '--json=xml', 'sock', 'echo'], '--json'],
+    [['call', '--timeout', '-5', 'sock', 'echo'], '--timeout'],
+    [['call', 'sock', 'echo', '--fd', '/nonexistent/file'], '--fd /nonexistent/file'],
+  ])('exits 2 on a usage error: %j', async (args, message) => {
+    const { code, out, err } = await runInProcess(args);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain(message);
+  });
+});
+
+describe('jsonrpc-fdpass call against a server that never answers', () => {
+  it('exits 4 once --timeout elapsed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-call-silent-'));
+    const listener = await listen(join(dir, 'silent.sock'));
+    const accepted: UnixSocket[] = [];
+    // Reads and ignores everything.
+    void (async () => {
+      for await (const socket of listener) {
+        accepted.push(socket);
+        socket.start({ data: (_bytes, fds) => fds.forEach((fd) => fd.close()), end() {}, error() {}, close() {} });
+      }
+    })();
+    try {
+      const started = Date.now();
+      const { code, out, err } = await runInProcess(['call', '--timeout', '300', join(dir, 'silent.sock'), 'echo', '[]']);
+      expect(code).toBe(4);
+      expect(out).toBe('');
+      expect(err).toContain('timed out');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(accepted).toHaveLength(1);
+    } finally {
+      await listener.close();
+      for (const socket of accepted) socket.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
