@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatResult, formatSummary, type CaseResult } from '../conformance/live/live-case.js';
+import { runVectorSuite, type VectorResult } from '../conformance/run-vector-suite.js';
+import { defaultVectorsDir, loadVectors } from '../conformance/vectors.js';
 import { CLIENT_SOCKET_ENV, runClientCheck } from '../conformance/live/run-client-check.js';
 import { runServerSuite } from '../conformance/live/run-server-suite.js';
 import { serverCases } from '../conformance/live/server-cases.js';
@@ -8,6 +10,7 @@ import { UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass conformance --server SOCKET [--pid PID] [--timeout MS] [--only NAME]…
        jsonrpc-fdpass conformance --client COMMAND [--timeout MS]
+       jsonrpc-fdpass conformance --vectors [--vectors-dir DIR]
 
 --server SOCKET runs live adversarial cases against a jsonrpc-fdpass server listening on SOCKET, each
 on its own connection, with raw writes that control byte splits and fd batching exactly. The server
@@ -26,6 +29,10 @@ after the first byte), one fd per sendmsg, fds after the JSON in a one-space con
 with an fd, createPipe), check the answers itself and exit 0 when they are right; it passes when it
 exits 0, made calls, and sent well-formed messages.
 
+--vectors runs the language-neutral spec vectors (spec/vectors, or DIR) against this package's own
+fdpass channel: receiver vectors on an in-memory transport, sender vectors on each setup that can run
+them. Case names are "receiver/NAME" and "sender/NAME@SETUP".
+
 Output: one line per case, "PASS name", "FAIL name: reason" or "SKIP name: reason", then
 "N passed, N failed, N skipped".
 
@@ -36,10 +43,29 @@ Options:
   --timeout MS      server mode: wait per expected reply (default 5000);
                     client mode: how long the command may run (default 60000)
   --only NAME       server mode: run only cases whose name contains NAME (repeatable)
+  --vectors         run the spec vectors against this package
+  --vectors-dir DIR vectors to run instead of the shipped spec/vectors
   --list            print the server case names and exit
   --help            show this help
 
 Exit codes: 0 nothing failed, 1 a case failed, 2 usage error.`;
+
+function vectorCase(result: VectorResult): CaseResult {
+  const name = result.kind === 'receiver' ? `receiver/${result.name}` : `sender/${result.name}@${result.setup ?? 'none'}`;
+  return result.differences.length === 0
+    ? { name, status: 'pass' }
+    : { name, status: 'fail', reason: result.differences.join('; ') };
+}
+
+async function runVectors(dir: string, onResult: (result: CaseResult) => void): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  await runVectorSuite(loadVectors(dir), (result) => {
+    const line = vectorCase(result);
+    results.push(line);
+    onResult(line);
+  });
+  return results;
+}
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   let values;
@@ -54,6 +80,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         timeout: { type: 'string' },
         only: { type: 'string', multiple: true },
         list: { type: 'boolean' },
+        vectors: { type: 'boolean' },
+        'vectors-dir': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -63,9 +91,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     for (const c of serverCases) io.stdout.write(`${c.name}\n`);
     return ExitCode.Ok;
   }
-  if ((values.server === undefined) === (values.client === undefined)) {
-    throw new UsageError('give exactly one of --server SOCKET and --client COMMAND');
-  }
+  const modes = [values.server, values.client, values.vectors === true ? '' : undefined].filter((m) => m !== undefined);
+  if (modes.length !== 1) throw new UsageError('give exactly one of --server SOCKET, --client COMMAND and --vectors');
+  if (values['vectors-dir'] !== undefined && values.vectors !== true) throw new UsageError('--vectors-dir needs --vectors');
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     timeoutMs = Number(values.timeout);
@@ -82,7 +110,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${formatResult(result)}\n`);
   };
   let results: CaseResult[];
-  if (values.server !== undefined) {
+  if (values.vectors === true) {
+    results = await runVectors(values['vectors-dir'] ?? defaultVectorsDir(), onResult);
+  } else if (values.server !== undefined) {
     results = await runServerSuite({
       socketPath: values.server,
       onResult,

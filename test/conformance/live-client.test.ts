@@ -91,20 +91,3 @@ describe('conformance --client', () => {
     expect(code).toBe(1);
   });
 });
-
-describe('conformance command line', () => {
-  it.each([[['conformance']], [['conformance', '--server', 'a', '--client', 'b']], [['conformance', '--client', 'x', '--pid', '1']], [['conformance', '--server', 's', '--timeout', '0']]])(
-    'exits 2 on a usage error: %j',
-    async (args) => {
-      const { code, err } = await runInProcess(args);
-      expect(code).toBe(2);
-      expect(err).toContain('Usage: jsonrpc-fdpass conformance');
-    },
-  );
-
-  it('--list prints the case names', async () => {
-    const { code, out } = await runInProcess(['conformance', '--list']);
-    expect(code).toBe(0);
-    expect(lines(out)).toContain('fatal-eof-before-fds');
-  });
-});
