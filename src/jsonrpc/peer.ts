@@ -24,8 +24,21 @@ export interface PeerOptions extends ChannelOptions {
    * that sends requests without reading replies cannot make us buffer without bound. Default 8 MiB.
    */
   readonly highWaterMark?: number;
-  /** Reading pauses while this many handlers run. Default 1024. */
+  /**
+   * At most this many handlers run at once. Default 1024. Calls that arrive while all slots are busy
+   * wait in a backlog (see {@link maxQueuedRequests}) and start in arrival order as slots free up.
+   * Reading goes on meanwhile, so responses to our own requests are still processed: a handler that
+   * calls back to the same peer and awaits the answer (symmetric RPC) cannot deadlock the connection.
+   */
   readonly maxConcurrentRequests?: number;
+  /**
+   * Most calls waiting for a handler slot. When the backlog is full, reading pauses until a slot frees
+   * (the peer's writes then back up: memory stays bounded). While paused, responses are not read
+   * either, so symmetric calls can still deadlock once more than `maxConcurrentRequests +
+   * maxQueuedRequests` calls wait on answers from the other side. `0` pauses at the concurrency limit.
+   * Default 1024.
+   */
+  readonly maxQueuedRequests?: number;
 }
 
 /** Options of one {@link JsonRpcPeer.request}. */
@@ -65,10 +78,19 @@ interface PendingRequest {
   reject(error: unknown): void;
 }
 
+/** A call received while every handler slot was busy. */
+interface QueuedCall {
+  readonly id: JsonRpcId | undefined;
+  readonly method: string;
+  readonly params: JsonRpcParams | undefined;
+  readonly fds: Fd[];
+}
+
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT = 1024;
+const DEFAULT_MAX_QUEUED = 1024;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -120,18 +142,23 @@ export class JsonRpcPeer implements AsyncDisposable {
   readonly #closeListeners = new Set<(error: Error | undefined) => void>();
   // Handlers started and not yet finished (including the write of their response).
   #inFlight = 0;
+  // Calls waiting for a handler slot, in arrival order (they own their fds).
+  #backlog: QueuedCall[] = [];
+  #draining = false;
   // Responses handed to the channel whose write has not completed yet.
   #unsentResponses = 0;
   #idleWaiters: Array<() => void> = [];
   #paused = false;
   readonly #highWaterMark: number;
   readonly #maxConcurrent: number;
+  readonly #maxQueued: number;
 
   /** Builds a peer over a transport (wrapped in a new FdPassChannel) or over an unstarted channel. */
   constructor(source: Transport | FdPassChannel, options: PeerOptions = {}) {
     this.#channel = source instanceof FdPassChannel ? source : new FdPassChannel(source, options);
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT);
+    this.#maxQueued = Math.max(0, options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED);
     this.#fallback = options.fallback;
     for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, handler);
     this.#whenClosed = new Promise((resolve) => {
@@ -310,7 +337,7 @@ export class JsonRpcPeer implements AsyncDisposable {
 
   async #closeGracefully(): Promise<void> {
     this.#state = 'closing';
-    if (this.#inFlight > 0) {
+    if (this.#inFlight > 0 || this.#backlog.length > 0) {
       await Promise.race([new Promise<void>((resolve) => this.#idleWaiters.push(resolve)), this.#whenClosed]);
     }
     if (!this.closed) {
@@ -342,6 +369,8 @@ export class JsonRpcPeer implements AsyncDisposable {
     this.#state = 'closed';
     this.#closeError = error;
     this.#abort.abort(this.#closedError('connection closed'));
+    // Queued calls can no longer be answered.
+    for (const call of this.#backlog.splice(0)) Fd.closeAll(call.fds);
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const entry of pending) entry.reject(this.#closedError(`connection closed before ${JSON.stringify(entry.method)} was answered`));
@@ -417,6 +446,17 @@ export class JsonRpcPeer implements AsyncDisposable {
       if (id !== undefined) this.#respond(id, { ok: false, error: new JsonRpcError(ErrorCodes.InternalError, 'peer is closing') });
       return;
     }
+    // Calls queue behind earlier ones so that they start in arrival order.
+    if (this.#backlog.length > 0 || this.#inFlight >= this.#maxConcurrent) {
+      this.#backlog.push({ id, method, params, fds });
+      this.#updateFlow();
+      return;
+    }
+    this.#run(id, method, params, fds);
+  }
+
+  /** Runs the handler of a call that was accepted (directly or from the backlog). */
+  #run(id: JsonRpcId | undefined, method: string, params: JsonRpcParams | undefined, fds: Fd[]): void {
     const handler = this.#handlers.get(method) ?? this.#fallback;
     if (handler === undefined) {
       Fd.closeAll(fds);
@@ -453,8 +493,9 @@ export class JsonRpcPeer implements AsyncDisposable {
       attached?.settle(sent);
       Fd.closeAll(fds);
       this.#inFlight--;
+      this.#drainBacklog();
       this.#updateFlow();
-      if (this.#inFlight === 0 && this.#idleWaiters.length > 0) {
+      if (this.#inFlight === 0 && this.#backlog.length === 0 && this.#idleWaiters.length > 0) {
         const waiters = this.#idleWaiters;
         this.#idleWaiters = [];
         for (const wake of waiters) wake();
@@ -495,12 +536,26 @@ export class JsonRpcPeer implements AsyncDisposable {
     }
   }
 
+  /** Starts queued calls while slots are free (a loop, not recursion: handlers may finish synchronously). */
+  #drainBacklog(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#state !== 'closed' && this.#backlog.length > 0 && this.#inFlight < this.#maxConcurrent) {
+        const call = this.#backlog.shift()!;
+        this.#run(call.id, call.method, call.params, call.fds);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
   #updateFlow(): void {
     if (this.#state === 'closed') return;
-    // Only a backlog of our own responses pauses reading: pausing for our requests could stop us from
-    // reading the very responses that would let the other side drain.
+    // Only a full backlog of calls or of our own responses pauses reading: pausing for running
+    // handlers or for our requests could stop us from reading the very responses they wait for.
     const over =
-      this.#inFlight >= this.#maxConcurrent ||
+      (this.#inFlight >= this.#maxConcurrent && this.#backlog.length >= this.#maxQueued) ||
       (this.#unsentResponses > 0 && this.#channel.writableLength > this.#highWaterMark);
     if (over && !this.#paused) {
       this.#paused = true;
