@@ -55,8 +55,8 @@ type State = 'new' | 'open' | 'closing' | 'closed';
  *
  * Receiving follows the spec's algorithm (a byte buffer and an fd FIFO; a message waits for batched
  * fds while only whitespace arrives) and additionally tracks which read brought each fd, so the fds of
- * the next message are never handed to the current one: a read's fds are available to a message only
- * when that read carried no non-whitespace byte past the message's end. Fds that arrive before the
+ * the next message are never handed to the current one: a read that began after the message started
+ * and carries bytes past its end holds the next message's fds (see FdQueue). Fds that arrive before the
  * message that claims them are legal and wait in the FIFO; fds nobody claims by a clean EOF are closed.
  * Fatal errors send a final `-32050` error
  * response (best effort, bounded in time), close the transport and every queued fd, and end with
@@ -78,7 +78,7 @@ export class FdPassChannel implements AsyncDisposable {
   #resolveClosed!: () => void;
 
   /** A parsed message waiting for its fds. */
-  #waiting: { value: unknown; count: number; end: number } | null = null;
+  #waiting: { value: unknown; count: number; start: number; end: number } | null = null;
   #paused = false;
   #eof = false;
   #processing = false;
@@ -209,7 +209,7 @@ export class FdPassChannel implements AsyncDisposable {
     if (fds.length > 0) {
       let i = bytes.length - 1;
       while (i >= 0 && isJsonWhitespace(bytes[i]!)) i--;
-      this.#queue.push(fds, i >= 0 ? this.#scanner.received + i : -1);
+      this.#queue.push(fds, this.#scanner.received, i >= 0 ? this.#scanner.received + i : -1);
       if (this.#queue.size > this.#maxQueued) {
         this.#fatal('limit', `more than ${this.#maxQueued} received fds queued`);
         return;
@@ -231,7 +231,7 @@ export class FdPassChannel implements AsyncDisposable {
         // Still short of fds: only whitespace may follow until they arrive.
         if (this.#scanner.skipWhitespace()) {
           const w = this.#waiting!;
-          this.#fatal('mismatched-count', `message announced ${w.count} fds but the next message began after ${this.#queue.available(w.end, w.count)}`);
+          this.#fatal('mismatched-count', `message announced ${w.count} fds but the next message began after ${this.#queue.available(w.start, w.end, w.count)}`);
         }
         break;
       }
@@ -270,14 +270,14 @@ export class FdPassChannel implements AsyncDisposable {
         count = fds;
       }
     }
-    this.#waiting = { value, count, end: scanned.end };
+    this.#waiting = { value, count, start: scanned.start, end: scanned.end };
     return true;
   }
 
   /** Dispatches `#waiting` when all its fds are available; true when it did. */
   #dispatchIfComplete(): boolean {
     const w = this.#waiting!;
-    if (w.count > 0 && this.#queue.available(w.end, w.count) < w.count) return false;
+    if (w.count > 0 && this.#queue.available(w.start, w.end, w.count) < w.count) return false;
     this.#waiting = null;
     const fds = this.#queue.take(w.count);
     try {

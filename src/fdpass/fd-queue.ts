@@ -1,8 +1,10 @@
 import type { Fd } from '../transport/fd.js';
 
-/** The fds of one read, with where that read's bytes ended. */
+/** The fds of one read, with where that read's bytes began and ended. */
 interface Batch {
   fds: Fd[];
+  /** Stream offset of the read's first byte. */
+  readStart: number;
   /** Stream offset of the read's last non-whitespace byte, or -1 when it had none. */
   lastNonWhitespace: number;
 }
@@ -10,10 +12,12 @@ interface Batch {
 /**
  * The receiver's FIFO of fds, remembering which read brought each batch.
  *
- * A read's fds belong to a send whose first byte lies in that read, so a batch whose read also
- * carried non-whitespace bytes past a message's end may be the next message's fds: such a batch (and
- * everything after it) is not available to that message. This closes the "fd stealing" gap of a
- * receiver that only counts queued fds.
+ * A read's fds belong to a send whose first byte lies in that read. A batch is available to a message
+ * when its read began at or before the message's first byte (the fds rode that byte, or came earlier),
+ * or when the read brought nothing but whitespace past the message's end (a continuation batch). A
+ * read that began after the message started and also carries the next message's bytes holds the
+ * next message's fds: that batch (and everything after it) is not available. This closes the "fd
+ * stealing" gap of a receiver that only counts queued fds.
  */
 export class FdQueue {
   #batches: Batch[] = [];
@@ -26,21 +30,21 @@ export class FdQueue {
   }
 
   /** Enqueues the fds of one read. */
-  push(fds: Fd[], lastNonWhitespace: number): void {
+  push(fds: Fd[], readStart: number, lastNonWhitespace: number): void {
     if (fds.length === 0) return;
-    this.#batches.push({ fds, lastNonWhitespace });
+    this.#batches.push({ fds, readStart, lastNonWhitespace });
     this.#size += fds.length;
   }
 
   /**
-   * How many fds from the front may belong to a message that ends at stream offset `end`, counting
-   * no further than `want`.
+   * How many fds from the front may belong to the message at stream offsets [`start`, `end`),
+   * counting no further than `want`.
    */
-  available(end: number, want: number): number {
+  available(start: number, end: number, want: number): number {
     let n = 0;
     for (let i = this.#head; i < this.#batches.length && n < want; i++) {
       const batch = this.#batches[i]!;
-      if (batch.lastNonWhitespace >= end) break;
+      if (batch.readStart > start && batch.lastNonWhitespace >= end) break;
       n += batch.fds.length;
     }
     return n;
@@ -76,4 +80,4 @@ export class FdQueue {
   }
 }
 
-const EMPTY: Batch = { fds: [], lastNonWhitespace: -1 };
+const EMPTY: Batch = { fds: [], readStart: -1, lastNonWhitespace: -1 };

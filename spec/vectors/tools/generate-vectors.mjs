@@ -329,6 +329,7 @@ writeFile('receiver/fds.json', 'receiver', [
 
 const MM = `${UP} §5 step 3.4 and §7: mismatched count`;
 const STEAL = `${OURS} §4 resolved: descriptors cannot move between messages (fd stealing)`;
+const PACKED = `${OURS} §4 resolved: a read that began at or before a message's first byte may hold its fds`;
 writeFile('receiver/mismatched-count.json', 'receiver', [
   rx('mismatch-next-message-first', 'Two fds announced, one arrived, then the next message starts.', MM,
     [read('{"fds":2}', 1), read('{"id":2}')], [], fatal('mismatched-count', 1)),
@@ -353,10 +354,10 @@ writeFile('receiver/mismatched-count.json', 'receiver', [
     [read('{"id":"A","fds":1}'), read('{"id":"B","fds":1}', 1)], [], fatal('mismatched-count', 1)),
   rx('steal-continuation-read-with-next-message', 'A waits for one more fd; a read brings a space, message B and one fd: the fd rides B\'s bytes.', STEAL,
     [read('{"fds":2}', 1), read(' {"id":2}', 1)], [], fatal('mismatched-count', 1)),
-  rx('steal-glued-read-both-messages', 'One read holds A and B (each announcing one fd) and two fds: the fds belong to the send that B starts, A is short.', STEAL,
-    [read('{"id":"A","fds":1}{"id":"B","fds":1}', 2)], [], fatal('mismatched-count', 0)),
-  rx('steal-glued-read-fd-with-fdless-next', 'One read holds A (announcing one fd), fd-less B, and one fd: the fd arrived with B\'s bytes, A is short.', STEAL,
-    [read('{"id":"A","fds":1}{"id":"B"}', 1)], [], fatal('mismatched-count', 0)),
+  rx('packed-send-both-messages', 'One read holds A and B (each announcing one fd) and two fds: one send carried both messages and their fds, which is legal (every fd arrived before the next message\'s bytes). A takes the first fd, B the second.', PACKED,
+    [read('{"id":"A","fds":1}{"id":"B","fds":1}', 2)], [msg({ id: 'A', fds: 1 }, 1, 0), msg({ id: 'B', fds: 1 }, 1, 0)]),
+  rx('packed-send-fd-with-fdless-next', 'One read holds A (announcing one fd), fd-less B, and one fd: one send carried A with its fd followed by B.', PACKED,
+    [read('{"id":"A","fds":1}{"id":"B"}', 1)], [msg({ id: 'A', fds: 1 }, 1, 0), msg({ id: 'B' }, 0, 0)]),
 ]);
 
 // ---- receiver: invalid fds values --------------------------------------------------------------
