@@ -2,6 +2,7 @@ import { callVerb } from './call.js';
 import { conformanceVerb } from './conformance.js';
 import { ExitCode } from './exit-codes.js';
 import { serveEchoVerb } from './serve-echo.js';
+import { varlinkVerb } from './varlink.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 /** Every verb of the command; new verbs register here. */
@@ -9,6 +10,7 @@ const verbs: ReadonlyMap<string, Verb> = new Map([
   ['call', callVerb],
   ['conformance', conformanceVerb],
   ['serve-echo', serveEchoVerb],
+  ['varlink', varlinkVerb],
 ]);
 
 function usage(): string {

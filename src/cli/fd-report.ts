@@ -1,0 +1,103 @@
+import { closeSync, fstatSync, openSync, read, readFileSync, readlinkSync, write, type Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * What a received fd is, the way the CLI verbs report it: one stderr line per fd,
+ * `fd INDEX: TYPE TARGET`, optionally followed by ` (saved to PATH)`.
+ */
+export interface FdInfo {
+  readonly index: number;
+  readonly type: 'file' | 'directory' | 'pipe' | 'socket' | 'char-device' | 'block-device' | 'other';
+  /** The /proc/self/fd link text: a path, `pipe:[inode]`, `socket:[inode]`, `anon_inode:…`. */
+  readonly target: string;
+  /** Opened for reading (O_RDONLY or O_RDWR). */
+  readonly readable: boolean;
+  /** Where its content was saved. */
+  saved?: string;
+}
+
+function fdType(stats: Stats): FdInfo['type'] {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isFIFO()) return 'pipe';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isCharacterDevice()) return 'char-device';
+  if (stats.isBlockDevice()) return 'block-device';
+  return 'other';
+}
+
+/** Describes fd number `fd` (received at `index`) from fstat and /proc/self/fd{,info}. */
+export function describeFd(index: number, fd: number): FdInfo {
+  const type = fdType(fstatSync(fd));
+  let target = '?';
+  let readable = false;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    // O_ACCMODE: 0 read-only, 1 write-only, 2 read-write.
+    readable = flags !== undefined && (Number.parseInt(flags, 8) & 3) !== 1;
+  } catch {
+    // No /proc: the type alone still says something.
+  }
+  return { index, type, target, readable };
+}
+
+/** The stderr line for a received fd, without the newline; `prefix` tells replies apart (`reply 2 `). */
+export function formatFdLine(info: FdInfo, prefix = ''): string {
+  const saved = info.saved === undefined ? '' : ` (saved to ${info.saved})`;
+  return `${prefix}fd ${info.index}: ${info.type} ${info.target}${saved}`;
+}
+
+/** Whether {@link saveFdContent} can copy what is behind the fd. */
+export function isSavable(info: FdInfo): boolean {
+  return info.readable && (info.type === 'file' || info.type === 'pipe' || info.type === 'char-device');
+}
+
+function readChunk(fd: number, buffer: Buffer, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n)));
+  });
+}
+
+function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, buffer, 0, length, null, (error, n) => (error ? reject(error) : resolve(n)));
+  });
+}
+
+/**
+ * Copies everything behind `fd` into a new file at `path`, streaming (the content may be large): a
+ * regular file from offset 0 with pread (its shared offset is left alone), a pipe or device to EOF.
+ * A received pipe may share a nonblocking file description with its sender, so EAGAIN waits.
+ * `onBytes` hears of every chunk copied (for progress). Resolves to the number of bytes copied.
+ */
+export async function saveFdContent(
+  fd: number,
+  type: FdInfo['type'],
+  path: string,
+  options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
+): Promise<number> {
+  const out = openSync(path, 'w', 0o600);
+  try {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    let offset = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      let n: number;
+      try {
+        n = await readChunk(fd, buffer, type === 'file' ? offset : null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        await sleep(5, undefined, options.signal ? { signal: options.signal } : {});
+        continue;
+      }
+      if (n === 0) return offset;
+      let written = 0;
+      while (written < n) written += await writeChunk(out, buffer.subarray(written), n - written);
+      offset += n;
+      options.onBytes?.(n);
+    }
+  } finally {
+    closeSync(out);
+  }
+}

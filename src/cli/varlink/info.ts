@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../verb.js';
+import { parseAddressArg, withClient } from './connect-client.js';
+import { VarlinkExitCode } from './exit-codes.js';
+import { formatJsonOutput } from './json-output.js';
+import { reportFailure } from './report-failure.js';
+import { parseJsonMode, parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
+
+/** `varlink info ADDRESS`: org.varlink.service.GetInfo as JSON on stdout. */
+export async function runInfo(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseVerbArgs(() =>
+    parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { json: { type: 'string' }, timeout: { type: 'string' } } }),
+  );
+  const [addressText] = takePositionals(positionals, ['ADDRESS']);
+  const address = parseAddressArg(addressText!);
+  const json = parseJsonMode(values.json);
+  return withClient(
+    address,
+    { timeoutMs: parseTimeout(values.timeout) },
+    async (client, signal) => {
+      const { parameters } = await client.call('org.varlink.service.GetInfo', {}, signal ? { signal } : {});
+      io.stdout.write(formatJsonOutput(parameters, json));
+      return VarlinkExitCode.Ok;
+    },
+    (error) => reportFailure(error, io, 'info', json),
+  );
+}

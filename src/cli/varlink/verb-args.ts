@@ -1,0 +1,35 @@
+import { UsageError } from '../verb.js';
+import { isJsonMode, type JsonMode } from './json-output.js';
+
+/** Runs an argument parser (`parseArgs`), turning every mistake into a {@link UsageError} (exit code 2). */
+export function parseVerbArgs<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** `--timeout MS`: a positive integer, or undefined when absent. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
+  return ms;
+}
+
+/** `--json=short|pretty|seq` (short when absent). */
+export function parseJsonMode(value: string | undefined): JsonMode {
+  const mode = value ?? 'short';
+  if (!isJsonMode(mode)) throw new UsageError('--json must be short, pretty or seq');
+  return mode;
+}
+
+/** Checks the number of positionals: `names` are required, `optional` more may follow. */
+export function takePositionals(positionals: readonly string[], names: readonly string[], optional = 0): string[] {
+  if (positionals.length < names.length) throw new UsageError(`${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} required`);
+  if (positionals.length > names.length + optional) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[names.length + optional])}`);
+  }
+  return [...positionals];
+}
