@@ -26,7 +26,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--iterations N] [--pi
   --pipelined N   requests per round with 64 in flight (default 20000; quick 2000)
   --many-fds N    1,000-fd messages per round (default 100; quick 10)
   --bulk N        16 MiB echoes per round (default 2; quick 1)
-  --rounds N      measured rounds per case, median reported (default 5; quick 3)
+  --rounds N      measured rounds per case, median reported (default 7; quick 3)
   --only TEXT     run only the cases whose name contains TEXT
   --source        run our library from src/ via tsx (default: compile it with tsc into bench/.build/dist/;
                   tsx's keepNames transform slows our closures down)`;
@@ -40,7 +40,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pipelined: quick ? 2000 : 20_000,
     manyFds: quick ? 10 : 100,
     bulk: quick ? 1 : 2,
-    rounds: quick ? 3 : 5,
+    rounds: quick ? 3 : 7,
     only: null as string | null,
     source: false,
   };
