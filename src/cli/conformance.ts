@@ -5,12 +5,14 @@ import { defaultVectorsDir, loadVectors } from '../conformance/vectors.js';
 import { CLIENT_SOCKET_ENV, runClientCheck } from '../conformance/live/run-client-check.js';
 import { runServerSuite } from '../conformance/live/run-server-suite.js';
 import { serverCases } from '../conformance/live/server-cases.js';
+import { runVarlinkSuite } from '../conformance/varlink/run-varlink-suite.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass conformance --server SOCKET [--pid PID] [--timeout MS] [--only NAME]…
        jsonrpc-fdpass conformance --client COMMAND [--timeout MS]
        jsonrpc-fdpass conformance --vectors [--vectors-dir DIR]
+       jsonrpc-fdpass conformance --varlink ADDRESS [--timeout MS] [--only NAME]… [--skip NAME]…
 
 --server SOCKET runs live adversarial cases against a jsonrpc-fdpass server listening on SOCKET, each
 on its own connection, with raw writes that control byte splits and fd batching exactly. The server
@@ -33,6 +35,15 @@ exits 0, made calls, and sent well-formed messages.
 fdpass channel: receiver vectors on an in-memory transport, sender vectors on each setup that can run
 them. Case names are "receiver/NAME" and "sender/NAME@SETUP".
 
+--varlink ADDRESS checks a Varlink service (unix:, tcp: or exec: address), each case on fresh
+connections: GetInfo and every interface description (which must parse), the whole
+org.varlink.certification run as a client when the service has it, a "more" call, a oneway call that
+gets no reply, pipelined calls, MethodNotFound, InterfaceNotFound, an unknown vendor key that must be
+ignored, malformed calls (invalid JSON, not an object, no method, a non-boolean flag, two flags, an
+unknown key) that must make the service close the connection (within 1 s) and keep serving, and fd
+passing (SKIP when the service does not accept fds). --skip NAME reports a case as SKIP instead of
+running it, for deviations you know of.
+
 Output: one line per case, "PASS name", "FAIL name: reason" or "SKIP name: reason", then
 "N passed, N failed, N skipped".
 
@@ -44,6 +55,8 @@ Options:
                     client mode: how long the command may run (default 60000)
   --only NAME       server mode: run only cases whose name contains NAME (repeatable)
   --vectors         run the spec vectors against this package
+  --varlink ADDRESS test the Varlink service at ADDRESS
+  --skip NAME       varlink mode: do not run the case named NAME (repeatable)
   --vectors-dir DIR vectors to run instead of the shipped spec/vectors
   --list            print the server case names and exit
   --help            show this help
@@ -82,6 +95,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         list: { type: 'boolean' },
         vectors: { type: 'boolean' },
         'vectors-dir': { type: 'string' },
+        varlink: { type: 'string' },
+        skip: { type: 'string', multiple: true },
       },
     }));
   } catch (error) {
@@ -91,8 +106,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     for (const c of serverCases) io.stdout.write(`${c.name}\n`);
     return ExitCode.Ok;
   }
-  const modes = [values.server, values.client, values.vectors === true ? '' : undefined].filter((m) => m !== undefined);
-  if (modes.length !== 1) throw new UsageError('give exactly one of --server SOCKET, --client COMMAND and --vectors');
+  const modes = [values.server, values.client, values.varlink, values.vectors === true ? '' : undefined].filter((m) => m !== undefined);
+  if (modes.length !== 1) throw new UsageError('give exactly one of --server SOCKET, --client COMMAND, --varlink ADDRESS and --vectors');
   if (values['vectors-dir'] !== undefined && values.vectors !== true) throw new UsageError('--vectors-dir needs --vectors');
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
@@ -110,7 +125,16 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${formatResult(result)}\n`);
   };
   let results: CaseResult[];
-  if (values.vectors === true) {
+  if (values.skip !== undefined && values.varlink === undefined) throw new UsageError('--skip needs --varlink');
+  if (values.varlink !== undefined) {
+    results = await runVarlinkSuite({
+      address: values.varlink,
+      onResult,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(values.only === undefined ? {} : { only: values.only }),
+      ...(values.skip === undefined ? {} : { skip: values.skip }),
+    });
+  } else if (values.vectors === true) {
     results = await runVectors(values['vectors-dir'] ?? defaultVectorsDir(), onResult);
   } else if (values.server !== undefined) {
     results = await runServerSuite({
