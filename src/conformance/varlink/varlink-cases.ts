@@ -67,7 +67,10 @@ function malformed(name: string, text: string): VarlinkCase {
       const conn = await ctx.open();
       await conn.write(`${text}\0${JSON.stringify({ method: GET_INFO })}\0`).catch(() => undefined);
       const reply = conn.receive(ctx.closeTimeoutMs, 'after the malformed call').then(
-        (m) => m.value,
+        (m) => {
+          Fd.closeAll(m.fds);
+          return m.value;
+        },
         () => undefined,
       );
       const answered = await reply;
