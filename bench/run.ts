@@ -164,8 +164,9 @@ for (const fd of manyFds) closeSync(fd);
 
 const cases = buildCases(CASES, m);
 notes.push(
-  `machine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(2)} before and ` +
-    `${loadAfter.toFixed(2)} after measuring (well above 0 means other processes competed for the CPUs)`,
+  `machine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(2)} before measuring ` +
+    `(well above 0: other processes competed for the CPUs) and ${loadAfter.toFixed(2)} after (the bench ` +
+    'itself, with its child processes, adds about 1 to 2)',
 
   'rounds are interleaved across all measurements, so load from other processes falls on all alike',
   'one-process targets compare with the C floor "pinned" (socketpair + fork, both on one CPU): the kernel ' +
