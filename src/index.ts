@@ -18,6 +18,9 @@ export {
   listenVarlink,
   VarlinkError,
   VarlinkProtocolError,
+  fdPassUpgrade,
+  UpgradeNotSupportedError,
+  FdPassUpgradeError,
   parseInterface,
   formatInterface,
   VarlinkIdlError,
@@ -27,4 +30,6 @@ export {
   type VarlinkInterfaceHandlers,
   type VarlinkServiceInfo,
   type VarlinkInterface,
+  type FdPassUpgradeOptions,
+  type FdPassAcceptor,
 } from './varlink/index.js';

@@ -39,6 +39,26 @@ export {
   type VarlinkIncoming,
 } from './varlink-connection.js';
 export { HandoffTransport } from './handoff-transport.js';
+export { type FdPassUpgradeOptions } from './fdpass-upgrade-client.js';
+export {
+  fdPassUpgrade,
+  isFdPassUpgradeHandler,
+  type FdPassAcceptor,
+  type FdPassUpgradeContext,
+  type FdPassUpgradeHandler,
+  type FdPassUpgradeServiceOptions,
+} from './fdpass-upgrade-service.js';
+export {
+  chooseFdPassCodec,
+  FDPASS_CODECS,
+  FDPASS_DEFAULT_CODEC,
+  FDPASS_PROTOCOL,
+  FDPASS_UNSUPPORTED_CODEC_ERROR,
+  type FdPassCodec,
+  type FdPassUpgradeReply,
+} from './fdpass-upgrade-protocol.js';
+export { FdPassUpgradeError, type FdPassUpgradeErrorReason } from './fdpass-upgrade-error.js';
+export { UpgradeNotSupportedError } from './upgrade-not-supported-error.js';
 export {
   connectVarlinkAddress,
   parseVarlinkAddress,

@@ -3,7 +3,9 @@ import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
+import type { JsonRpcPeer } from '../jsonrpc/peer.js';
 import { connectVarlinkAddress, type VarlinkAddress } from './address.js';
+import { upgradeClientToFdPass, type FdPassUpgradeOptions } from './fdpass-upgrade-client.js';
 import {
   VarlinkConnection,
   type VarlinkDetached,
@@ -307,6 +309,21 @@ export class VarlinkClient implements AsyncDisposable {
         this.#upgrading = true;
       }
     });
+  }
+
+  /**
+   * Calls `method` with `upgrade` and, once the service confirms with `protocol: "jsonrpc-fdpass"`,
+   * returns a {@link JsonRpcPeer} on the same socket. Bytes and fds the service sent right after the
+   * reply reach the peer first, in order. This client is then closed (handed over).
+   *
+   * @throws {VarlinkError} when the service refuses (this client stays a usable Varlink connection).
+   * @throws {UpgradeNotSupportedError} when the service closes the connection instead of replying.
+   * @throws {FdPassUpgradeError} when the reply names another protocol or codec, or carries fds (the
+   *   socket is closed).
+   * @throws the signal's reason or `RequestTimeoutError` when giving up first (the connection is closed).
+   */
+  upgradeToFdPass(method: string, parameters?: VarlinkParameters, options: FdPassUpgradeOptions = {}): Promise<JsonRpcPeer> {
+    return upgradeClientToFdPass(this, method, parameters, options);
   }
 
   /** Waits for outstanding writes, then closes the connection. Waiting calls reject. */

@@ -1,5 +1,6 @@
 import { WithFds } from '../jsonrpc/with-fds.js';
 import type { Fd, FdLike } from '../transport/fd.js';
+import { checkFdPassUpgradeMethod, isFdPassUpgradeHandler } from './fdpass-upgrade-service.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
 import type { VarlinkInterface, VarlinkMethod } from './idl/idl-types.js';
 import { ORG_VARLINK_SERVICE_IDL } from './idl/org-varlink-service-idl.js';
@@ -145,14 +146,16 @@ export class VarlinkService {
    * Adds an interface from its IDL text (returned verbatim, comments included, by
    * `GetInterfaceDescription`) and handlers by short method name. Declared methods without a handler
    * answer `MethodNotImplemented`.
-   * @throws VarlinkIdlError for invalid IDL; {@link VarlinkUsageError} for a duplicate interface or a
-   *   handler the IDL does not declare.
+   * @throws VarlinkIdlError for invalid IDL; {@link VarlinkUsageError} for a duplicate interface, a
+   *   handler the IDL does not declare, or an `fdPassUpgrade` method whose IDL does not fit it.
    */
   addInterface(idl: string, handlers: VarlinkInterfaceHandlers): this {
     const iface = parseInterface(idl);
     if (this.#interfaces.has(iface.name)) throw new VarlinkUsageError(`interface ${iface.name} is already added`);
-    for (const name of Object.keys(handlers)) {
-      if (!iface.methods.has(name)) throw new VarlinkUsageError(`${iface.name} declares no method ${name}`);
+    for (const [name, handler] of Object.entries(handlers)) {
+      const method = iface.methods.get(name);
+      if (method === undefined) throw new VarlinkUsageError(`${iface.name} declares no method ${name}`);
+      if (isFdPassUpgradeHandler(handler)) checkFdPassUpgradeMethod(iface, method);
     }
     for (const m of iface.methods.values()) if (m.upgrade !== undefined) this.#hasUpgradeMethods = true;
     this.#interfaces.set(iface.name, { iface, description: idl, handlers });
