@@ -23,9 +23,50 @@
 #define SEND_MAX_FDS 1024
 #define EV_CLOSED 0x100  // reported to the poll callback once the fd is closed
 
+// The fds this env's library code owns that no poller tracks: received ones, pipe and dup results. A
+// bitmap indexed by fd number (fds are small and dense). Whatever is still set when the env goes away
+// (a worker thread terminated while JS held Fd objects: no JS runs then) is closed by a cleanup hook.
 typedef struct {
   napi_ref system_error;  // SystemError constructor (may be NULL before init)
+  uint64_t* owned;
+  size_t owned_words;
 } instance_t;
+
+static instance_t* instance(napi_env env) {
+  instance_t* inst = NULL;
+  napi_get_instance_data(env, (void**)&inst);
+  return inst;
+}
+
+// Records fd as owned; false (nothing recorded) when memory runs out. The caller still owns fd then.
+static bool owned_add(instance_t* inst, int fd) {
+  size_t word = (size_t)fd / 64;
+  if (word >= inst->owned_words) {
+    size_t n = inst->owned_words ? inst->owned_words : 16;
+    while (n <= word) n *= 2;
+    uint64_t* grown = realloc(inst->owned, n * sizeof(uint64_t));
+    if (!grown) return false;
+    memset(grown + inst->owned_words, 0, (n - inst->owned_words) * sizeof(uint64_t));
+    inst->owned = grown;
+    inst->owned_words = n;
+  }
+  inst->owned[word] |= (uint64_t)1 << (fd % 64);
+  return true;
+}
+
+static void owned_remove(instance_t* inst, int fd) {
+  size_t word = (size_t)fd / 64;
+  if (fd >= 0 && word < inst->owned_words) inst->owned[word] &= ~((uint64_t)1 << (fd % 64));
+}
+
+static void owned_close_all(void* arg) {
+  instance_t* inst = arg;
+  for (size_t w = 0; w < inst->owned_words; w++)
+    for (uint64_t bits = inst->owned[w]; bits; bits &= bits - 1) close((int)(w * 64 + (size_t)__builtin_ctzll(bits)));
+  free(inst->owned);
+  inst->owned = NULL;
+  inst->owned_words = 0;
+}
 
 #define CHECK(call)                                 \
   do {                                              \
@@ -33,10 +74,9 @@ typedef struct {
   } while (0)
 
 static napi_value throw_errno(napi_env env, const char* syscall, int err) {
-  instance_t* inst = NULL;
+  instance_t* inst = instance(env);
   napi_value ctor, argv[3], error;
   const char* name = uv_err_name(-err);
-  napi_get_instance_data(env, (void**)&inst);
   napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &argv[0]);
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &argv[1]);
   napi_create_int32(env, err, &argv[2]);
@@ -110,8 +150,7 @@ static int arg_addr(napi_env env, napi_value v, struct sockaddr_un* sa, socklen_
 
 static napi_value js_init(napi_env env, napi_callback_info info) {
   ARGS(1);
-  instance_t* inst = NULL;
-  napi_get_instance_data(env, (void**)&inst);
+  instance_t* inst = instance(env);
   if (!inst) return throw_type(env, "addon instance missing");
   if (inst->system_error) napi_delete_reference(env, inst->system_error);
   CHECK(napi_create_reference(env, argv[0], 1, &inst->system_error));
@@ -151,8 +190,17 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
 static napi_value js_pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int p[2];
+  instance_t* inst = instance(env);
   if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(env, "pipe2", errno);
-  return make_fd_pair(env, p);
+  if (!owned_add(inst, p[0]) || !owned_add(inst, p[1])) {
+    owned_remove(inst, p[0]);
+    close(p[0]);
+    close(p[1]);
+    return throw_errno(env, "pipe2", ENOMEM);
+  }
+  napi_value r = make_fd_pair(env, p);
+  if (!r) owned_remove(inst, p[0]), owned_remove(inst, p[1]);
+  return r;
 }
 
 // connect(fd, path): throws on failure, EAGAIN included (backlog full; the caller retries later).
@@ -289,6 +337,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     return throw_errno(env, "recvmsg", errno);
   }
   if (!peek) {
+    instance_t* inst = instance(env);
     int32_t count = 0;
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -297,10 +346,10 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
       for (size_t i = 0; i < k; i++) {
         int rfd;
         memcpy(&rfd, p + i, sizeof(int));
-        if (count < MAX_FDS) {
+        if (count < MAX_FDS && owned_add(inst, rfd)) {
           out[2 + count++] = rfd;
         } else {
-          close(rfd);  // cannot happen with a MAX_FDS buffer; never leak if it does
+          close(rfd);  // no room (cannot happen with a MAX_FDS buffer) or no memory: never leak, report loss
           out[1] = 1;
         }
       }
@@ -357,21 +406,38 @@ static napi_value js_shutdown_write(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// close(fd): also forgets fd as owned. Fd.close() uses it: one N-API call, cheaper than fs.closeSync.
 static napi_value js_close(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
   if (!arg_int(env, argv[0], &fd)) return throw_type(env, "fd must be a number");
+  owned_remove(instance(env), fd);
   // Never retried: Linux releases the fd even when close reports EINTR.
   if (close(fd) < 0 && errno == EBADF) return throw_errno(env, "close", errno);
   return undefined(env);
 }
 
+// release(fd): ownership leaves the library (Fd.take()); the fd stays open and is no longer closed at
+// env teardown.
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) return throw_type(env, "fd must be a number");
+  owned_remove(instance(env), fd);
+  return undefined(env);
+}
+
+// dup(fd) -> a new owned fd (close-on-exec).
 static napi_value js_dup(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t fd;
   if (!arg_int(env, argv[0], &fd)) return throw_type(env, "fd must be a number");
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (r < 0) return throw_errno(env, "fcntl", errno);
+  if (!owned_add(instance(env), r)) {
+    close(r);
+    return throw_errno(env, "fcntl", ENOMEM);
+  }
   return make_int(env, r);
 }
 
@@ -542,9 +608,12 @@ static napi_value js_poll_close(napi_env env, napi_callback_info info) {
 }
 
 static void instance_free(napi_env env, void* data, void* hint) {
-  (void)env;
   (void)hint;
-  free(data);  // the constructor reference dies with the environment
+  instance_t* inst = data;
+  // Normally the cleanup hook already ran (hooks registered after the env's own run first).
+  napi_remove_env_cleanup_hook(env, owned_close_all, inst);
+  owned_close_all(inst);
+  free(inst);  // the constructor reference dies with the environment
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
@@ -556,7 +625,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"connect", js_connect},     {"bind", js_bind},           {"listen", js_listen},
       {"accept", js_accept},       {"send", js_send},           {"recv", js_recv},
       {"peerCred", js_peer_cred},  {"isListening", js_is_listening}, {"socketError", js_socket_error}, {"shutdownWrite", js_shutdown_write},
-      {"close", js_close},         {"dup", js_dup},             {"pollCreate", js_poll_create},
+      {"close", js_close},         {"release", js_release},     {"dup", js_dup},             {"pollCreate", js_poll_create},
       {"pollSet", js_poll_set},    {"pollRef", js_poll_ref},    {"pollClose", js_poll_close},
   };
   instance_t* inst = calloc(1, sizeof(*inst));
@@ -564,6 +633,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     free(inst);
     return NULL;
   }
+  // Closes the owned fds left when the env goes away (worker terminated: no JS runs any more).
+  if (napi_add_env_cleanup_hook(env, owned_close_all, inst) != napi_ok) return NULL;
   for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok ||

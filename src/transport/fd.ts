@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { loadedAddon } from './native.js';
 
 /**
  * An owned file descriptor.
@@ -31,6 +32,8 @@ export class Fd implements Disposable {
   take(): number {
     const fd = this.value;
     this.#fd = -1;
+    // The addon closes fds it handed out that are still owned when a worker thread ends; this one left.
+    loadedAddon()?.release(fd);
     return fd;
   }
 
@@ -39,9 +42,12 @@ export class Fd implements Disposable {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    // close(2) is never retried: on Linux the fd is released even when close reports an error.
+    // close(2) is never retried: on Linux the fd is released even when close reports an error. The
+    // addon's close is one N-API call (cheaper than fs.closeSync) and also forgets the fd as owned.
+    const addon = loadedAddon();
     try {
-      closeSync(fd);
+      if (addon !== undefined) addon.close(fd);
+      else closeSync(fd);
     } catch {
       /* EBADF/EIO after release: nothing left to do */
     }

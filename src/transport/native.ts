@@ -18,13 +18,18 @@ export const POLL_CLOSED = 0x100;
  * throw {@link SystemError}; EAGAIN on `send`, `recv` and `accept` is the return value -1 instead, since
  * it is on the hot path.
  */
+/**
+ * "Owned" fds: the addon remembers, per thread, the fds it handed out that no poller holds (received,
+ * pipe, dup) until they are closed or released through it, and closes the rest when the thread's env
+ * is torn down (a terminated worker runs no JS, so its Fd objects cannot close them).
+ */
 export interface NativeAddon {
   /** Linux SCM_MAX_FD: the most fds one sendmsg may carry. */
   readonly MAX_FDS: number;
   init(systemError: new (syscall: string, code: string, errno: number) => Error): void;
   socket(): number;
   socketpair(): [number, number];
-  /** pipe2(O_CLOEXEC): [read end, write end], blocking. */
+  /** pipe2(O_CLOEXEC): [read end, write end], blocking, both owned. */
   pipe(): [number, number];
   /** Throws EAGAIN when the listener's backlog is full (Linux never returns EINPROGRESS here). */
   connect(fd: number, path: string): void;
@@ -44,7 +49,7 @@ export interface NativeAddon {
     fdCount: number,
   ): number;
   /**
-   * Bytes received (0 = EOF) or -1 on EAGAIN. `out` (length ≥ 2 + MAX_FDS) receives the fd count in
+   * Bytes received (0 = EOF) or -1 on EAGAIN; received fds are owned (see `release`). `out` (length ≥ 2 + MAX_FDS) receives the fd count in
    * `out[0]`, 1 in `out[1]` when MSG_CTRUNC was set, and the fds from `out[2]`. A peek installs no fds.
    */
   recv(fd: number, buf: Uint8Array, offset: number, length: number, peek: boolean, out: Int32Array): number;
@@ -53,7 +58,11 @@ export interface NativeAddon {
   /** Pending socket error (SO_ERROR, cleared by reading), 0 when none. */
   socketError(fd: number): number;
   shutdownWrite(fd: number): void;
+  /** Closes `fd` (never retried) and forgets it as owned. Throws only EBADF. */
   close(fd: number): void;
+  /** Forgets `fd` as owned (ownership left the library): it is then not closed at env teardown. */
+  release(fd: number): void;
+  /** F_DUPFD_CLOEXEC; the new fd is owned (closed at env teardown unless closed or released before). */
   dup(fd: number): number;
   /** Takes ownership of `fd` on success. `callback` gets readiness bits, a negative errno or POLL_CLOSED. */
   pollCreate(fd: number, callback: (events: number) => void): NativePoller;
@@ -73,6 +82,14 @@ export class NativeAddonError extends Error {
 }
 
 let loaded: NativeAddon | undefined;
+
+/**
+ * The addon if this thread loaded it already, else undefined (never loads it: codec-only users and
+ * in-memory transports work without it).
+ */
+export function loadedAddon(): NativeAddon | undefined {
+  return loaded;
+}
 
 /**
  * Loads the addon on first use. Resolved relative to this module so the same path works from

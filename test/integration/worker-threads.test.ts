@@ -12,6 +12,7 @@ import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
+import { connect } from '../../src/transport/unix-socket.js';
 import { expectFdCount, openFdCount, textFd } from '../jsonrpc/fd-helpers.js';
 import { tempDir, within } from './temp-dir.js';
 
@@ -70,11 +71,9 @@ it('terminating a worker whose client has requests with fds in flight: the serve
   await expectFdCount(baseline);
 });
 
-// Known limitation: fds the library holds in JavaScript inside the worker (a handler's ctx.fds, fds read
-// but not yet claimed) stay open when the worker is terminated, since no JavaScript runs then; only the
-// addon's cleanup hooks do, and they close sockets. So the held call carries no fds, and the calls with
-// fds are sent once it is held (reading has paused): their fds are still in the socket, which the addon
-// closes.
+// The held call here carries no fds, and the calls with fds are sent once it is held (reading has
+// paused): their fds are still in the socket, which the addon closes. Fds held in JavaScript are the
+// next test's subject.
 it('terminating a worker whose server has calls with fds pending: requests reject, no crash, no leak', async () => {
   await (await startWorker('worker-peer-server.ts', { path: tmp.path(`w${n++}.sock`) })).worker.terminate();
   const baseline = openFdCount();
@@ -94,6 +93,32 @@ it('terminating a worker whose server has calls with fds pending: requests rejec
     for (const outcome of await Promise.all(calls)) expect(outcome).toBeInstanceOf(ConnectionClosedError);
     expect(client.closed).toBe(true);
     Fd.closeAll(sent);
+  }
+  await expectFdCount(baseline);
+});
+
+// No JavaScript runs in a terminated worker, so its Fd objects cannot close anything: the addon
+// remembers the fds it handed out (received, pipe) until they are closed or taken, and its env cleanup
+// hook closes the rest.
+it('terminating a worker that holds received fds (ctx.fds, unclaimed in the channel) and a pipe: no leak', async () => {
+  await (await startWorker('worker-fd-holder.ts', { path: tmp.path(`w${n++}.sock`) })).worker.terminate();
+  const baseline = openFdCount();
+  for (let round = 0; round < 2; round++) {
+    const path = tmp.path(`w${n++}.sock`);
+    const { worker, exited } = await startWorker('worker-fd-holder.ts', { path });
+    const holding = new Promise<unknown>((resolve) => worker.once('message', resolve));
+    const sock = await connect(path);
+    sock.start({ data: (_bytes, fds) => Fd.closeAll(fds), end() {}, error() {}, close() {} });
+    const sent = [1, 2, 3, 4, 5].map((i) => textFd(`held ${i}`));
+    // One sendmsg: a whole call claiming 2 fds, then the start of a call claiming 3 (never finished),
+    // so 2 fds sit in the handler's ctx.fds and 3 wait unclaimed in the channel's fd queue.
+    const bytes = '{"jsonrpc":"2.0","method":"hold","id":1,"fds":2}{"jsonrpc":"2.0","method":"hold","id":2,"fds":3,';
+    await sock.write(Buffer.from(bytes), sent);
+    Fd.closeAll(sent);
+    expect(await within(holding, 5000, 'call held')).toBe(2);
+    await worker.terminate();
+    expect(await exited).toBe(1);
+    await sock.close();
   }
   await expectFdCount(baseline);
 });
