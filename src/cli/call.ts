@@ -1,6 +1,5 @@
-import { mkdirSync, openSync, fstatSync, read, readFileSync, readlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { connectPeer } from '../jsonrpc/connect-peer.js';
 import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
@@ -8,20 +7,11 @@ import { JsonRpcError } from '../jsonrpc/jsonrpc-error.js';
 import type { JsonRpcParams } from '../jsonrpc/message.js';
 import type { JsonRpcPeer } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
-import { Fd, type FdLike } from '../transport/fd.js';
+import { Fd } from '../transport/fd.js';
+import { ExitCode } from './exit-codes.js';
+import { describeFd, formatFdLine, saveFdContent } from './fd-report.js';
+import { openFdArgs } from './open-fd-args.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
-
-/** Exit codes of `jsonrpc-fdpass call`. */
-export const CallExitCode = {
-  Ok: 0,
-  /** The server answered with a JSON-RPC error (printed on stderr). */
-  ErrorReply: 1,
-  Usage: 2,
-  /** Could not connect, the connection broke, or the peer broke the protocol. */
-  ConnectionFailure: 3,
-  /** No response within --timeout. */
-  Timeout: 4,
-} as const;
 
 const help = `Usage: jsonrpc-fdpass call [OPTIONS] SOCKET METHOD [PARAMS_JSON]
 
@@ -50,18 +40,6 @@ Exit codes:
   2  usage error (bad option, PARAMS_JSON not an object or array, --fd not openable)
   3  connection or protocol failure (cannot connect, connection closed, -32050 from the peer)
   4  timeout (--timeout elapsed)`;
-
-/** What a received fd is. */
-export interface FdInfo {
-  readonly index: number;
-  readonly type: 'file' | 'directory' | 'pipe' | 'socket' | 'char-device' | 'block-device' | 'other';
-  /** The /proc/self/fd link text: a path, `pipe:[inode]`, `socket:[inode]`, `anon_inode:…`. */
-  readonly target: string;
-  /** Opened for reading (O_RDONLY or O_RDWR). */
-  readonly readable: boolean;
-  /** Where --save-fds wrote its content. */
-  saved?: string;
-}
 
 interface CallOptions {
   socket: string;
@@ -132,98 +110,20 @@ function parse(args: readonly string[]): CallOptions {
   };
 }
 
-/** Opens `--fd` arguments: paths read-only (owned here), numbers as inherited fds (borrowed). */
-function openFdArgs(fdArgs: readonly string[], owned: Fd[]): FdLike[] {
-  return fdArgs.map((arg) => {
-    if (/^\d+$/.test(arg)) {
-      const n = Number(arg);
-      try {
-        fstatSync(n);
-      } catch {
-        throw new UsageError(`--fd ${arg}: fd ${n} is not open in this process`);
-      }
-      return n;
-    }
-    try {
-      const fd = new Fd(openSync(arg, 'r'));
-      owned.push(fd);
-      return fd;
-    } catch (error) {
-      throw new UsageError(`--fd ${arg}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
-}
-
-function fdType(stats: Stats): FdInfo['type'] {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'directory';
-  if (stats.isFIFO()) return 'pipe';
-  if (stats.isSocket()) return 'socket';
-  if (stats.isCharacterDevice()) return 'char-device';
-  if (stats.isBlockDevice()) return 'block-device';
-  return 'other';
-}
-
-/** Describes a received fd from fstat and /proc/self/fd{,info}. */
-export function describeFd(index: number, fd: number): FdInfo {
-  const type = fdType(fstatSync(fd));
-  let target = '?';
-  let readable = false;
-  try {
-    target = readlinkSync(`/proc/self/fd/${fd}`);
-    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
-    // O_ACCMODE: 0 read-only, 1 write-only, 2 read-write.
-    readable = flags !== undefined && (Number.parseInt(flags, 8) & 3) !== 1;
-  } catch {
-    // No /proc: the type alone still says something.
-  }
-  return { index, type, target, readable };
-}
-
-function readChunk(fd: number, buffer: Buffer, position: number | null): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n)));
-  });
-}
-
-/**
- * All bytes behind `fd`: a regular file from offset 0 (its shared offset is left alone), a pipe to EOF.
- * A received pipe may share a nonblocking file description with its sender, so EAGAIN waits.
- */
-async function readAll(fd: number, fromStart: boolean, signal: AbortSignal | undefined): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const buffer = Buffer.allocUnsafe(64 * 1024);
-  let offset = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    let n: number;
-    try {
-      n = await readChunk(fd, buffer, fromStart ? offset : null);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      await sleep(5, undefined, signal ? { signal } : {});
-      continue;
-    }
-    if (n === 0) return Buffer.concat(chunks);
-    chunks.push(Buffer.from(buffer.subarray(0, n)));
-    offset += n;
-  }
-}
-
 function formatJson(value: unknown, pretty: boolean): string {
   return JSON.stringify(value, null, pretty ? 2 : undefined) ?? 'null';
 }
 
 /** The error a rejected call maps to: its exit code and the line(s) for stderr. */
 function failure(error: unknown, pretty: boolean): { code: number; text: string } {
-  if (error instanceof JsonRpcError) return { code: CallExitCode.ErrorReply, text: formatJson(error.toJSON(), pretty) };
-  if (error instanceof RequestTimeoutError) return { code: CallExitCode.Timeout, text: `jsonrpc-fdpass call: ${error.message}` };
+  if (error instanceof JsonRpcError) return { code: ExitCode.ErrorReply, text: formatJson(error.toJSON(), pretty) };
+  if (error instanceof RequestTimeoutError) return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: ${error.message}` };
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return { code: CallExitCode.Timeout, text: `jsonrpc-fdpass call: timed out (${error.message})` };
+    return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: timed out (${error.message})` };
   }
   let message = error instanceof Error ? error.message : String(error);
   if (error instanceof ConnectionClosedError && error.cause instanceof Error) message += `: ${error.cause.message}`;
-  return { code: CallExitCode.ConnectionFailure, text: `jsonrpc-fdpass call: ${message}` };
+  return { code: ExitCode.ConnectionFailure, text: `jsonrpc-fdpass call: ${message}` };
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
@@ -233,7 +133,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const deadline = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
   const started = Date.now();
   try {
-    const fds = openFdArgs(options.fdArgs, owned);
+    const fds = openFdArgs('--fd', options.fdArgs, owned);
     try {
       peer = await connectPeer(options.socket, deadline ? { signal: deadline } : {});
     } catch (error) {
@@ -243,7 +143,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     }
     if (options.notify) {
       await peer.notify(options.method, options.params, { fds });
-      return CallExitCode.Ok;
+      return ExitCode.Ok;
     }
     const remaining = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (Date.now() - started));
     let response;
@@ -262,10 +162,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       if (options.saveDir !== undefined) {
         mkdirSync(options.saveDir, { recursive: true });
         for (const info of infos) {
+          // Files and pipes only: unlike the varlink verbs, `call` does not copy character devices.
           if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;
-          const fd = response.fds[info.index]!;
           const path = join(options.saveDir, `fd-${info.index}`);
-          writeFileSync(path, await readAll(fd.value, info.type === 'file', deadline));
+          await saveFdContent(response.fds[info.index]!.value, info.type, path, deadline ? { signal: deadline } : {});
           info.saved = path;
         }
       }
@@ -273,15 +173,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         io.stdout.write(`${formatJson({ result: response.result, fds: infos }, options.pretty)}\n`);
       } else {
         io.stdout.write(`${formatJson(response.result, options.pretty)}\n`);
-        for (const info of infos) {
-          const saved = info.saved === undefined ? '' : ` (saved to ${info.saved})`;
-          io.stderr.write(`fd ${info.index}: ${info.type} ${info.target}${saved}\n`);
-        }
+        for (const info of infos) io.stderr.write(`${formatFdLine(info)}\n`);
       }
     } finally {
       Fd.closeAll(response.fds);
     }
-    return CallExitCode.Ok;
+    return ExitCode.Ok;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const { code, text } = failure(error, options.pretty);

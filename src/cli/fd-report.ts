@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, read, readFileSync, readlinkSync, write, type Stats } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, write, type Stats } from 'node:fs';
+import { readFdChunks } from './read-fd.js';
 
 /**
  * What a received fd is, the way the CLI verbs report it: one stderr line per fd,
@@ -53,12 +53,6 @@ export function isSavable(info: FdInfo): boolean {
   return info.readable && (info.type === 'file' || info.type === 'pipe' || info.type === 'char-device');
 }
 
-function readChunk(fd: number, buffer: Buffer, position: number | null): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buffer, 0, buffer.length, position, (error, n) => (error ? reject(error) : resolve(n)));
-  });
-}
-
 function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number> {
   return new Promise((resolve, reject) => {
     write(fd, buffer, 0, length, null, (error, n) => (error ? reject(error) : resolve(n)));
@@ -67,8 +61,8 @@ function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number>
 
 /**
  * Copies everything behind `fd` into a new file at `path`, streaming (the content may be large): a
- * regular file from offset 0 with pread (its shared offset is left alone), a pipe or device to EOF.
- * A received pipe may share a nonblocking file description with its sender, so EAGAIN waits.
+ * regular file from offset 0 with pread (its shared offset is left alone), a pipe or device to EOF,
+ * waiting out EAGAIN (see {@link readFdChunks}).
  * `onBytes` hears of every chunk copied (for progress). Resolves to the number of bytes copied.
  */
 export async function saveFdContent(
@@ -79,24 +73,14 @@ export async function saveFdContent(
 ): Promise<number> {
   const out = openSync(path, 'w', 0o600);
   try {
-    const buffer = Buffer.allocUnsafe(256 * 1024);
-    let offset = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      let n: number;
-      try {
-        n = await readChunk(fd, buffer, type === 'file' ? offset : null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-        await sleep(5, undefined, options.signal ? { signal: options.signal } : {});
-        continue;
-      }
-      if (n === 0) return offset;
+    let total = 0;
+    for await (const chunk of readFdChunks(fd, { fromStart: type === 'file', signal: options.signal, chunkSize: 256 * 1024 })) {
       let written = 0;
-      while (written < n) written += await writeChunk(out, buffer.subarray(written), n - written);
-      offset += n;
-      options.onBytes?.(n);
+      while (written < chunk.length) written += await writeChunk(out, chunk.subarray(written), chunk.length - written);
+      total += chunk.length;
+      options.onBytes?.(chunk.length);
     }
+    return total;
   } finally {
     closeSync(out);
   }

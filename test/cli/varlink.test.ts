@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFdText } from '../../src/cli/read-fd-text.js';
+import { readFdText } from '../../src/cli/read-fd.js';
 import { textPipe } from '../../src/cli/text-pipe.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';

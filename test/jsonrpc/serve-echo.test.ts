@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PIPE_TEXT } from '../../src/cli/echo-service.js';
-import { readFdText } from '../../src/cli/read-fd-text.js';
+import { readFdText } from '../../src/cli/read-fd.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';

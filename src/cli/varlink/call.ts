@@ -5,9 +5,9 @@ import { splitQualifiedName } from '../../varlink/idl/varlink-names.js';
 import type { VarlinkParameters } from '../../varlink/varlink-message.js';
 import { UsageError, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
-import { openPushFds } from './push-fds.js';
+import { openFdArgs } from '../open-fd-args.js';
 import { reportReceivedFds, type FdReportOptions } from './received-fds.js';
 import { reportFailure } from './report-failure.js';
 import { proxyUpgraded } from './upgrade-proxy.js';
@@ -67,7 +67,7 @@ export async function runCall(args: readonly string[], io: CallIo): Promise<numb
 
   const owned: Fd[] = [];
   try {
-    const fds = openPushFds(pushArgs, owned);
+    const fds = openFdArgs('--push-fd', pushArgs, owned);
     return await withClient(
       address,
       { timeoutMs, sendFds: fds.length > 0 },
@@ -79,19 +79,19 @@ export async function runCall(args: readonly string[], io: CallIo): Promise<numb
             const reply = await client.call(method!, params, callOptions);
             io.stdout.write(formatJsonOutput(reply.parameters, json));
             await reportReceivedFds(reply.fds, io, fdOptions);
-            return VarlinkExitCode.Ok;
+            return ExitCode.Ok;
           }
           case 'oneway':
             // Written is all there is: the service sends nothing back.
             await client.send(method!, params, callOptions);
-            return VarlinkExitCode.Ok;
+            return ExitCode.Ok;
           case 'more': {
             let index = 0;
             for await (const reply of client.stream(method!, params, callOptions)) {
               io.stdout.write(formatJsonOutput(reply.parameters, json));
               await reportReceivedFds(reply.fds, io, fdOptions, index++);
             }
-            return VarlinkExitCode.Ok;
+            return ExitCode.Ok;
           }
           case 'upgrade': {
             const upgraded = await client.upgrade(method!, params, callOptions);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatInterface } from '../../varlink/idl/format-interface.js';
 import type { CliIo } from '../verb.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { readIdlFile } from './read-idl-file.js';
 import { checkIdl } from './validate-idl.js';
 import { parseVerbArgs, takePositionals } from './verb-args.js';
@@ -13,7 +13,7 @@ export async function runFormat(args: readonly string[], io: CliIo): Promise<num
   );
   const [path] = takePositionals(positionals, ['FILE']);
   const iface = checkIdl(path!, readIdlFile(path!), io);
-  if (iface === undefined) return VarlinkExitCode.ErrorReply;
+  if (iface === undefined) return ExitCode.ErrorReply;
   io.stdout.write(formatInterface(iface));
-  return VarlinkExitCode.Ok;
+  return ExitCode.Ok;
 }

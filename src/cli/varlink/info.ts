@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
 import { parseJsonMode, parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
@@ -20,7 +20,7 @@ export async function runInfo(args: readonly string[], io: CliIo): Promise<numbe
     async (client, signal) => {
       const { parameters } = await client.call('org.varlink.service.GetInfo', {}, signal ? { signal } : {});
       io.stdout.write(formatJsonOutput(parameters, json));
-      return VarlinkExitCode.Ok;
+      return ExitCode.Ok;
     },
     (error) => reportFailure(error, io, 'info', json),
   );

@@ -3,7 +3,7 @@ import type { VarlinkClient } from '../../varlink/varlink-client.js';
 import { VarlinkProtocolError } from '../../varlink/varlink-protocol-error.js';
 import type { CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { reportFailure } from './report-failure.js';
 import { serviceInterfaces } from './service-interfaces.js';
 import { parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
@@ -37,7 +37,7 @@ export async function runIntrospect(args: readonly string[], io: CliIo): Promise
       // Pipelined: every call is written at once, replies come back in order.
       const texts = await Promise.all(names.map((name) => description(client, name, signal)));
       io.stdout.write(texts.join('\n'));
-      return VarlinkExitCode.Ok;
+      return ExitCode.Ok;
     },
     (error) => reportFailure(error, io, 'introspect', 'short'),
   );

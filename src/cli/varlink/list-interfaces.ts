@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { serviceInterfaces } from './service-interfaces.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
@@ -21,7 +21,7 @@ export async function runListInterfaces(args: readonly string[], io: CliIo): Pro
     async (client, signal) => {
       const names = await serviceInterfaces(client, signal);
       io.stdout.write(json === undefined ? names.map((n) => `${n}\n`).join('') : formatJsonOutput(names, json));
-      return VarlinkExitCode.Ok;
+      return ExitCode.Ok;
     },
     (error) => reportFailure(error, io, 'list-interfaces', json ?? 'short'),
   );

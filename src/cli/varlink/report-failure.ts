@@ -2,7 +2,7 @@ import { ConnectionClosedError } from '../../jsonrpc/connection-closed-error.js'
 import { RequestTimeoutError } from '../../jsonrpc/request-timeout-error.js';
 import { VarlinkError } from '../../varlink/varlink-error.js';
 import type { CliIo } from '../verb.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput, type JsonMode } from './json-output.js';
 
 function isTimeout(error: unknown): boolean {
@@ -16,15 +16,15 @@ function isTimeout(error: unknown): boolean {
 export function reportFailure(error: unknown, io: CliIo, verb: string, json: JsonMode): number {
   if (error instanceof VarlinkError) {
     io.stderr.write(formatJsonOutput({ error: error.error, parameters: error.parameters }, json === 'seq' ? 'short' : json));
-    return VarlinkExitCode.ErrorReply;
+    return ExitCode.ErrorReply;
   }
   if (isTimeout(error)) {
     io.stderr.write(`jsonrpc-fdpass varlink ${verb}: timed out\n`);
-    return VarlinkExitCode.Timeout;
+    return ExitCode.Timeout;
   }
   let message = error instanceof Error ? error.message : String(error);
   // The cause says why the connection closed (a protocol error, ECONNRESET, …).
   if (error instanceof ConnectionClosedError && error.cause instanceof Error) message += `: ${error.cause.message}`;
   io.stderr.write(`jsonrpc-fdpass varlink ${verb}: ${message}\n`);
-  return VarlinkExitCode.ConnectionFailure;
+  return ExitCode.ConnectionFailure;
 }

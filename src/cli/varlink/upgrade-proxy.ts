@@ -1,7 +1,7 @@
 import { Fd } from '../../transport/fd.js';
 import type { VarlinkDetached } from '../../varlink/varlink-connection.js';
 import { describeFd, formatFdLine } from '../fd-report.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 
 /** The streams an upgraded connection is joined with. */
 export interface ProxyStreams {
@@ -75,7 +75,7 @@ export function proxyUpgraded(detached: VarlinkDetached, streams: ProxyStreams):
         input.off('end', onEnd);
         input.pause();
         if (failure !== undefined) stderr.write(`jsonrpc-fdpass varlink call: upgraded connection failed: ${failure.message}\n`);
-        resolve(failure === undefined ? VarlinkExitCode.Ok : VarlinkExitCode.ConnectionFailure);
+        resolve(failure === undefined ? ExitCode.Ok : ExitCode.ConnectionFailure);
       },
     });
     input.resume();

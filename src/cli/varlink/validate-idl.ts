@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseInterface } from '../../varlink/idl/parse-interface.js';
 import { VarlinkIdlError } from '../../varlink/idl/varlink-idl-error.js';
 import type { CliIo } from '../verb.js';
-import { VarlinkExitCode } from './exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { readIdlFile } from './read-idl-file.js';
 import { parseVerbArgs, takePositionals } from './verb-args.js';
 
@@ -29,5 +29,5 @@ export async function runValidateIdl(args: readonly string[], io: CliIo): Promis
   let ok = true;
   // Silent on success, like a compiler: the exit code is the answer.
   for (const path of files) if (checkIdl(path, readIdlFile(path), io) === undefined) ok = false;
-  return ok ? VarlinkExitCode.Ok : VarlinkExitCode.ErrorReply;
+  return ok ? ExitCode.Ok : ExitCode.ErrorReply;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { PIPE_TEXT } from '../../cli/echo-service.js';
-import { readFdText } from '../../cli/read-fd-text.js';
+import { readFdText } from '../../cli/read-fd.js';
 import { textPipe } from '../../cli/text-pipe.js';
 import { FdPassChannel } from '../../fdpass/channel.js';
 import { FdPassError } from '../../fdpass/fdpass-error.js';
