@@ -9,15 +9,14 @@
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import type { VarlinkParameters } from '../../src/varlink/varlink-message.js';
 import {
-  INTERFACE,
+  CERTIFICATION_INTERFACE as INTERFACE,
   MY_TYPE,
   sameValue,
-  TEST05_REPLY,
-  TEST06_REPLY,
-  TEST07_REPLY,
+  SIMPLE_STEPS,
   TEST08_REPLY,
   TEST10_REPLIES,
-} from './certification-values.js';
+  withoutInterfaceFoo,
+} from '../../src/conformance/varlink/certification-values.js';
 
 const address = process.argv[2];
 if (address === undefined) {
@@ -32,16 +31,6 @@ function check(name: string, got: unknown, wants: unknown): void {
   if (!ok) failed = true;
 }
 
-/**
- * MyType without `interface.foo`: services disagree on that map's keys (the Python reference uses
- * `foo`/`bar`, varlink-go `Foo`/`Bar`), and the certification only asks that it is passed back as is.
- */
-function withoutInterfaceFoo(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const t = v as { interface?: Record<string, unknown> };
-  return { ...t, interface: { ...t.interface, foo: undefined } };
-}
-
 const client = await VarlinkClient.connect(address);
 try {
   const m = (name: string): string => `${INTERFACE}.${name}`;
@@ -52,14 +41,8 @@ try {
   const call = async (name: string, params: VarlinkParameters, wants: VarlinkParameters): Promise<void> => {
     check(name, (await client.call(m(name), { ...id, ...params })).parameters, wants);
   };
-  await call('Test01', {}, { bool: true });
-  await call('Test02', { bool: true }, { int: 1 });
-  await call('Test03', { int: 1 }, { float: 1.0 });
-  await call('Test04', { float: 1.0 }, { string: 'ping' });
-  await call('Test05', { string: 'ping' }, TEST05_REPLY);
-  await call('Test06', TEST05_REPLY, TEST06_REPLY);
-  await call('Test07', TEST06_REPLY, TEST07_REPLY);
-  await call('Test08', TEST07_REPLY, TEST08_REPLY);
+  // Test01…Test08: each reply is the next call's parameters.
+  for (const { method, parameters, reply } of SIMPLE_STEPS) await call(method, parameters, reply);
   // Each reply feeds the next call: Test10 gets back the MyType exactly as Test09 returned it.
   const mytype = (await client.call(m('Test09'), { ...id, ...TEST08_REPLY })).parameters['mytype'];
   check('Test09', withoutInterfaceFoo(mytype), withoutInterfaceFoo(MY_TYPE));

@@ -13,15 +13,13 @@ import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import type { VarlinkParameters } from '../../src/varlink/varlink-message.js';
 import { VarlinkService, type VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
 import {
-  INTERFACE,
+  CERTIFICATION_INTERFACE as INTERFACE,
   MY_TYPE,
   sameValue,
-  TEST05_REPLY,
-  TEST06_REPLY,
-  TEST07_REPLY,
+  SIMPLE_STEPS,
   TEST08_REPLY,
   TEST10_REPLIES,
-} from './certification-values.js';
+} from '../../src/conformance/varlink/certification-values.js';
 
 const IDL = readFileSync(new URL('./org.varlink.certification.varlink', import.meta.url), 'utf8');
 
@@ -72,14 +70,10 @@ service.addInterface(IDL, {
     nextStep.set(clientId, 'Test01');
     return { client_id: clientId };
   },
-  Test01: step('Test01', 'Test02', {}, { bool: true }),
-  Test02: step('Test02', 'Test03', { bool: true }, { int: 1 }),
-  Test03: step('Test03', 'Test04', { int: 1 }, { float: 1.0 }),
-  Test04: step('Test04', 'Test05', { float: 1.0 }, { string: 'ping' }),
-  Test05: step('Test05', 'Test06', { string: 'ping' }, TEST05_REPLY),
-  Test06: step('Test06', 'Test07', TEST05_REPLY, TEST06_REPLY),
-  Test07: step('Test07', 'Test08', TEST06_REPLY, TEST07_REPLY),
-  Test08: step('Test08', 'Test09', TEST07_REPLY, TEST08_REPLY),
+  // Test01…Test08, each followed by the next one (Test08 by Test09).
+  ...Object.fromEntries(
+    SIMPLE_STEPS.map(({ method, parameters, reply }, i) => [method, step(method, SIMPLE_STEPS[i + 1]?.method ?? 'Test09', parameters, reply)]),
+  ),
   Test09: step('Test09', 'Test10', TEST08_REPLY, { mytype: MY_TYPE }),
   Test10: async function* (params, ctx) {
     const clientId = advance(params, 'Test10', 'Test11');

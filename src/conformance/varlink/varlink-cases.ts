@@ -4,7 +4,8 @@ import { parseInterface } from '../../varlink/idl/parse-interface.js';
 import { VarlinkIdlError } from '../../varlink/idl/varlink-idl-error.js';
 import { checkReply, type VarlinkReply } from '../../varlink/varlink-message.js';
 import { CaseFailure, CaseSkip } from '../live/live-case.js';
-import { CERTIFICATION_INTERFACE, certificationStart, runCertification } from './certification-run.js';
+import { certificationStart, runCertification } from './certification-run.js';
+import { CERTIFICATION_INTERFACE } from './certification-values.js';
 import type { RawVarlinkConnection } from './raw-varlink-connection.js';
 import type { VarlinkCase, VarlinkCaseContext } from './varlink-case.js';
 
