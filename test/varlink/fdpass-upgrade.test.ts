@@ -321,6 +321,18 @@ describe('confirming replies this client cannot follow', () => {
     await closed;
   });
 
+  it('reports a service that hangs up without reading the call (a reset) as UpgradeNotSupportedError', async () => {
+    const [a, b] = transportPair('socketpair');
+    const client = new VarlinkClient(a);
+    const upgrading = client.upgradeToFdPass(CONNECT, { name: 'a' });
+    // Closing with the call still unread in its receive queue makes the kernel reset the connection.
+    await sleep(10);
+    b.destroy();
+    const err = await upgrading.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpgradeNotSupportedError);
+    expect(((err as Error).cause as Error).cause).toMatchObject({ code: 'ECONNRESET' });
+  });
+
   it('rejects a confirming reply that carries fds, closing them', async () => {
     const { client, closed } = fakeService('socketpair', '{"parameters":{"protocol":"jsonrpc-fdpass","codec":"json"}}', () => [
       textFd('stray'),
