@@ -286,6 +286,23 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
   });
 });
 
+it('gives the upgrade handler the Varlink fds sent with the upgrade call', async () => {
+  let text: string | undefined;
+  const svc = service((_p, ctx) => {
+    text = fdText(ctx.fds[0]!);
+    return () => undefined;
+  });
+  const [a, b] = transportPair('socketpair');
+  const done = svc.serve(b, { fds: true });
+  const client = new VarlinkClient(a, { fds: true });
+  const f = textFd('credential');
+  const peer = await client.upgradeToFdPass(CONNECT, { name: 'a' }, { fds: [f] });
+  f.close();
+  expect(text).toBe('credential');
+  await done;
+  await peer.close();
+});
+
 describe('confirming replies this client cannot follow', () => {
   /** A fake service that answers the first call with `reply` (and `fds`), then collects what follows. */
   function fakeService(kind: PairKind, reply: string, fds: () => Fd[] = () => []): { client: VarlinkClient; closed: Promise<void> } {
