@@ -23,9 +23,13 @@ const FRAME = 253;
 /**
  * A service whose Open sends (borrowed) fds from `pool`: the same descriptors every time, as a service
  * handing out already open files would, so no open(2) cost is timed. A jsonrpc-fdpass `open` after
- * Upgrade sends the same count in one message.
+ * Upgrade sends the same count in one message; `onPeer` learns when each upgraded connection closed.
  */
-export function benchService(vm: VarlinkModules, pool: readonly number[]): InstanceType<VarlinkModules['service']['VarlinkService']> {
+export function benchService(
+  vm: VarlinkModules,
+  pool: readonly number[],
+  onPeer: (closed: Promise<unknown>) => void = () => undefined,
+): InstanceType<VarlinkModules['service']['VarlinkService']> {
   const { withFds } = vm.withFds;
   const take = (count: number): number[] => {
     if (count > pool.length) throw new Error(`the pool holds ${pool.length} fds, ${count} were asked for`);
@@ -43,6 +47,7 @@ export function benchService(vm: VarlinkModules, pool: readonly number[]): Insta
       }
     },
     Upgrade: vm.upgrade.fdPassUpgrade(() => (peer) => {
+      onPeer(peer.whenClosed);
       peer.handle('open', (params) => {
         const count = (params as { count: number }).count;
         return withFds(count, take(count), { close: false });

@@ -28,7 +28,8 @@ export interface VarlinkManyFds {
  */
 export async function openVarlinkManyFds(ours: OursModules, vm: VarlinkModules, transfers: number, count = VARLINK_MANY_FDS): Promise<VarlinkManyFds> {
   const pool = Array.from({ length: count }, () => openSync('/dev/null', 'r'));
-  const service = benchService(vm, pool);
+  const upgradedClosed: Promise<unknown>[] = [];
+  const service = benchService(vm, pool, (closed) => upgradedClosed.push(closed));
   const connect = (): InstanceType<VarlinkModules['client']['VarlinkClient']> => {
     const [a, b] = ours.unixSocket.socketPair();
     void service.serve(b, { fds: true });
@@ -65,6 +66,8 @@ export async function openVarlinkManyFds(ours: OursModules, vm: VarlinkModules, 
       await varlink.close();
       await peer.close();
       await service.closeConnections();
+      // The service's side of the upgraded connection closes on EOF; wait so no fd outlives close().
+      await Promise.all(upgradedClosed);
       for (const fd of pool) closeSync(fd);
     },
   };
