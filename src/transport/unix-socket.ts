@@ -37,6 +37,10 @@ export class InvalidWriteError extends Error {
 /** Code of the error reported when the kernel truncated received fds (MSG_CTRUNC). */
 export const FDS_TRUNCATED = 'EMSGCTRUNC';
 
+/**
+ * A queued write. Its promise is made only when `write` returns with the write still queued: most
+ * writes complete inside `write`, and then no promise, executor or resolver closures are allocated.
+ */
 interface PendingWrite {
   readonly bytes: Uint8Array;
   offset: number;
@@ -44,11 +48,16 @@ interface PendingWrite {
   /** Index of the next fd to send. */
   fdIndex: number;
   readonly filler: number | undefined;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
+  resolve: (() => void) | null;
+  reject: ((err: Error) => void) | null;
+  /** Settled before anyone asked for the promise: true when sent, or the error. */
+  outcome: true | Error | null;
 }
 
 const DEFAULT_CHUNK = 64 * 1024;
+/** Writes without fds queued behind each other are copied into one sendmsg up to this many bytes. */
+const GATHER_MAX = 64 * 1024;
+const RESOLVED: Promise<void> = Promise.resolve();
 /** Receive calls per readiness wake-up before yielding to the loop, so one busy peer cannot starve others. */
 const READS_PER_WAKEUP = 16;
 
@@ -78,6 +87,17 @@ export class UnixSocket implements Transport {
   #waitingWritable = false;
   #needDrain = false;
   readonly #flushWaiters: (() => void)[] = [];
+  /**
+   * A write went straight to the kernel in this microtask burst: later writes queue until the burst
+   * ends (one microtask later) and leave together in one sendmsg. The first write of a burst keeps its
+   * latency; pipelined writes (responses to a read of many calls, requests issued in one tick) share
+   * a syscall.
+   */
+  #burst = false;
+  readonly #endBurst = (): void => {
+    this.#burst = false;
+    if (this.#queue.length > 0 && !this.#waitingWritable && !this.#destroyed) this.#flush();
+  };
 
   #readEnded = false;
   /** Inside a receive loop (a data handler may write, and a failing write must not read re-entrantly). */
@@ -217,12 +237,23 @@ export class UnixSocket implements Transport {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
+    const w: PendingWrite = { bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, resolve: null, reject: null, outcome: null };
+    this.#queue.push(w);
+    this.#writableLength += bytes.length;
+    if (this.#queue.length === 1 && !this.#burst) {
+      // Fast path: send right away; writes that follow in this burst are gathered.
+      this.#burst = true;
+      queueMicrotask(this.#endBurst);
+      this.#flush();
+    } else if (this.#waitingWritable) {
+      this.#needDrain = true;
+    }
+    const outcome = w.outcome;
+    if (outcome === true) return RESOLVED;
+    if (outcome !== null) return Promise.reject(outcome);
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, resolve, reject });
-      this.#writableLength += bytes.length;
-      // Fast path: send right away unless earlier writes wait for the kernel.
-      if (this.#queue.length === 1) this.#flush();
-      else this.#needDrain = true;
+      w.resolve = resolve;
+      w.reject = reject;
     });
   }
 
@@ -250,7 +281,7 @@ export class UnixSocket implements Transport {
     const reason = err ?? new TransportClosedError();
     const pending = this.#queue.splice(0);
     this.#writableLength = 0;
-    for (const w of pending) w.reject(reason);
+    for (const w of pending) settle(w, reason);
     this.#notifyFlushed();
     if (err && !this.#reported && this.#handlers) {
       this.#reported = true;
@@ -435,16 +466,22 @@ export class UnixSocket implements Transport {
               // EINVAL lowered the maximum after write() accepted this; nothing of it went out yet.
               this.#queue.shift();
               this.#writableLength -= w.bytes.length;
-              w.reject(this.#tooManyFds(fds.length));
+              settle(w, this.#tooManyFds(fds.length));
               continue;
             }
             k = Math.min(this.#maxFds, fds.length);
           }
-          n = native.send(this.#fd, w.bytes, w.offset, w.bytes.length - w.offset, fds, 0, k);
-          if (n > 0) {
-            w.offset += n;
-            w.fdIndex += k;
-            this.#writableLength -= n;
+          const gathered = k === 0 && this.#queue.length > 1 ? this.#gather() : 0;
+          if (gathered > 0) {
+            n = native.send(this.#fd, gatherBuffer!, 0, gathered, null, 0, 0);
+            if (n > 0) this.#consumeGathered(n);
+          } else {
+            n = native.send(this.#fd, w.bytes, w.offset, w.bytes.length - w.offset, fds, 0, k);
+            if (n > 0) {
+              w.offset += n;
+              w.fdIndex += k;
+              this.#writableLength -= n;
+            }
           }
         } else if (fds && w.fdIndex < fds.length) {
           // Continuation: one filler byte carrying the next batch, before any byte of a later write.
@@ -454,7 +491,7 @@ export class UnixSocket implements Transport {
           if (n > 0) w.fdIndex += k;
         } else {
           this.#queue.shift();
-          w.resolve();
+          settle(w, true);
           continue;
         }
       } catch (err) {
@@ -469,7 +506,7 @@ export class UnixSocket implements Transport {
         if (code === 'EBADF' && k > 0 && w.offset === 0 && w.fdIndex === 0) {
           this.#queue.shift();
           this.#writableLength -= w.bytes.length;
-          w.reject(err as Error);
+          settle(w, err as Error);
           continue;
         }
         // The peer is gone: hand over what it sent before going, which destroy would discard.
@@ -493,6 +530,44 @@ export class UnixSocket implements Transport {
     }
   }
 
+  /**
+   * Copies the head write's remaining bytes and the fd-less writes after it into the gather buffer;
+   * returns the byte count, or 0 when fewer than two writes fit (the head then goes out on its own,
+   * uncopied). The head has no fds left to send (its bytes' first sendmsg carried them, and
+   * continuation batches come after its bytes), and a later write with fds is never included: its
+   * fds must ride its own first byte, in a sendmsg that carries no other write's bytes.
+   */
+  #gather(): number {
+    const queue = this.#queue;
+    const head = queue[0]!;
+    if (head.fds !== null && head.fdIndex < head.fds.length) return 0;
+    const first = head.bytes.length - head.offset;
+    const second = queue[1]!;
+    if (second.fds !== null || first + second.bytes.length > GATHER_MAX) return 0;
+    const buf = (gatherBuffer ??= Buffer.allocUnsafe(GATHER_MAX));
+    buf.set(head.offset === 0 ? head.bytes : head.bytes.subarray(head.offset), 0);
+    let total = first;
+    for (let i = 1; i < queue.length; i++) {
+      const w = queue[i]!;
+      if (w.fds !== null || total + w.bytes.length > GATHER_MAX) break;
+      buf.set(w.bytes, total);
+      total += w.bytes.length;
+    }
+    return total;
+  }
+
+  /** Advances the queued writes by `n` bytes sent from the gather buffer (the loop settles them). */
+  #consumeGathered(n: number): void {
+    this.#writableLength -= n;
+    for (let i = 0; n > 0; i++) {
+      const w = this.#queue[i]!;
+      const rest = w.bytes.length - w.offset;
+      const used = n < rest ? n : rest;
+      w.offset += used;
+      n -= used;
+    }
+  }
+
   #setWaitingWritable(on: boolean): void {
     this.#waitingWritable = on;
     if (on) this.#needDrain = true;
@@ -508,6 +583,21 @@ function scratchBuffer(size: number): Buffer {
   let buf = scratchBuffers.get(size);
   if (!buf) scratchBuffers.set(size, (buf = Buffer.allocUnsafe(size)));
   return buf;
+}
+
+/** Shared by all sockets of this thread: filled and sent within one synchronous flush. */
+let gatherBuffer: Buffer | undefined;
+
+/** Settles a write: through its promise when one was handed out, else recorded for `write` to return. */
+function settle(w: PendingWrite, outcome: true | Error): void {
+  if (outcome === true) {
+    if (w.resolve !== null) w.resolve();
+    else w.outcome = true;
+  } else if (w.reject !== null) {
+    w.reject(outcome);
+  } else {
+    w.outcome = outcome;
+  }
 }
 
 const fillers: Buffer[] = [];
