@@ -1,3 +1,4 @@
+import { VM, varlinkCases } from './cases/varlink-cases.js';
 import type { CaseSpec } from './report.js';
 
 /** Names of every measurement (the table's first column; `--only` matches against them). */
@@ -35,6 +36,8 @@ export const M = {
   ours2Rt0: 'ours JsonRpcPeer 2-proc round trip, no fd',
   ours2Rt1: 'ours JsonRpcPeer 2-proc round trip, 1 fd',
   ours2Pipe: 'ours JsonRpcPeer 2-proc pipelined x64',
+
+  ...VM,
 } as const;
 
 /** The comparisons reported, with the project's targets where it set one. */
@@ -65,4 +68,6 @@ export const CASES: readonly CaseSpec[] = [
   // The baselines against the floor, for context.
   { name: '1-proc round trip, no fd: net+JSON vs C floor', value: M.netRt, baseline: M.cPinned0 },
   { name: '1-proc round trip, 1 fd: usocket vs C floor', value: M.usRt1, baseline: M.cPinned1 },
+  // Varlink, and what the upgrade to jsonrpc-fdpass buys for many fds.
+  ...varlinkCases(M.oursRt0, M.oursRt1),
 ];

@@ -13,6 +13,9 @@ import { CASES, M } from './case-list.js';
 import { connectOurs, fdsDelivered, oursInProcess } from './cases/ours-jsonrpc.js';
 import { openRawTransportBulk } from './cases/ours-raw-bulk.js';
 import { rawTransportInProcess } from './cases/ours-raw-transport.js';
+import { varlinkInProcess } from './cases/varlink-calls.js';
+import { openVarlinkManyFds } from './cases/varlink-many-fds.js';
+import { loadVarlinkModules } from './cases/varlink-modules.js';
 import { startChildServer } from './child-server.js';
 import { Measurements } from './measurements.js';
 import { parseOptions } from './options.js';
@@ -150,6 +153,22 @@ if (rpc2) {
   m.add(M.ours2Rt0, 'µs', 'lower', roundTripRound(rpc2, crossIterations));
   m.add(M.ours2Rt1, 'µs', 'lower', roundTripRound(rpc2, crossIterations, [devNull]));
   m.add(M.ours2Pipe, 'req/s', 'higher', pipelinedRound(rpc2, opts.pipelined));
+}
+
+// Varlink over the same transport, and 2,000 fds in <=253-fd `more` frames versus after an upgrade.
+if ([M.varlinkRt0, M.varlinkRt1, M.varlinkManyFds, M.upgradedManyFds].some((n) => m.wants(n))) {
+  const vm = await loadVarlinkModules(ours);
+  const vl = await client([M.varlinkRt0, M.varlinkRt1], async () => varlinkInProcess(ours, vm));
+  if (vl) {
+    m.add(M.varlinkRt0, 'µs', 'lower', roundTripRound(vl, iterations));
+    m.add(M.varlinkRt1, 'µs', 'lower', roundTripRound(vl, iterations, [devNull]));
+  }
+  if (m.wants(M.varlinkManyFds) || m.wants(M.upgradedManyFds)) {
+    const many = await openVarlinkManyFds(ours, vm, opts.manyFds);
+    closers.push(() => many.close());
+    m.add(M.varlinkManyFds, 'µs', 'lower', many.varlinkRound);
+    m.add(M.upgradedManyFds, 'µs', 'lower', many.upgradedRound);
+  }
 }
 
 log(`measuring: a warm-up round, then ${opts.rounds} interleaved rounds`);
