@@ -1,27 +1,22 @@
 import { closeSync, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { nativeAddon } from '../../src/transport/native.js';
 import { TransportClosedError } from '../../src/transport/system-error.js';
 import { InvalidWriteError, socketPair, UnixSocket } from '../../src/transport/unix-socket.js';
-import { Collector, eventually, fdCount, isCloexec, makeTempDir } from './harness.js';
+import { Collector, isCloexec } from './harness.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
-let before = 0;
+let tmp: ReturnType<typeof tempDir>;
 
 beforeAll(() => {
   nativeAddon();
-  tmp = makeTempDir();
+  tmp = tempDir('fdpass-transport');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  before = fdCount();
-});
-afterEach(async () => {
-  await eventually(() => fdCount() === before);
-  expect(fdCount()).toBe(before);
-});
+expectNoFdLeaks({ timeoutMs: 2000 });
 
 function fileWith(content: string): number {
   const path = join(tmp.dir, `f-${Math.random().toString(36).slice(2)}`);
@@ -42,6 +37,50 @@ async function closeBoth(a: UnixSocket, b: UnixSocket): Promise<void> {
 }
 
 describe('socketPair', () => {
+  it('gathers fd-less writes of one burst into one sendmsg, but an fd-carrying write (and its continuations) goes alone, in order', async () => {
+    const f = fileWith('g');
+    const [a, b] = socketPair({ maxFdsPerSend: 2 });
+    const reads: Array<[string, number]> = [];
+    let received = '';
+    b.start({
+      data: (bytes, fds) => {
+        reads.push([bytes.toString(), fds.length]);
+        received += bytes.toString();
+        Fd.closeAll(fds);
+      },
+      end() {},
+      error() {},
+      close() {},
+    });
+    // All in one tick: the first goes out at once, the rest queue until the burst ends.
+    const writes = [
+      a.write(Buffer.from('A')),
+      a.write(Buffer.from('B')),
+      a.write(Buffer.from('C')),
+      a.write(Buffer.from('D'), [f, f, f, f, f], { filler: 0x20 }),
+      a.write(Buffer.from('E')),
+      a.write(Buffer.from('F')),
+    ];
+    expect(a.writableLength).toBe(5); // B…F wait for the end of the burst
+    await Promise.all(writes);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => void (received.length === 8 ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    closeSync(f);
+    expect(received).toBe('ABCD  EF');
+    // "B" and "C" left in one sendmsg; the fds rode "D" (one recvmsg never spans two fd-carrying
+    // sendmsg calls), then two continuation batches of one space each, then "EF".
+    const withFds = reads.filter(([, n]) => n > 0);
+    expect(withFds.map(([text, n]) => [text.at(-1), n])).toEqual([
+      ['D', 2],
+      [' ', 2],
+      [' ', 1],
+    ]);
+    expect(reads.at(-1)?.[0].endsWith('EF')).toBe(true);
+    await closeBoth(a, b);
+  });
+
   it('carries bytes both ways', async () => {
     const [a, b] = socketPair();
     const ca = new Collector();
