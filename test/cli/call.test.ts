@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PIPE_TEXT } from '../../src/cli/echo-service.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount, runChild, runInProcess, startServeEcho, type ServerChild } from './child-process.js';
+import { runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
 
 describe('jsonrpc-fdpass call against a serve-echo child process', () => {
   let dir = '';

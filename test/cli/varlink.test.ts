@@ -13,7 +13,8 @@ import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { parseInterface } from '../../src/varlink/idl/parse-interface.js';
 import type { VarlinkServer } from '../../src/varlink/varlink-server.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
-import { expectFdCount, openFdCount, root, runChild, runInProcess, startChild, type ServerChild } from './child-process.js';
+import { root, runChild, runInProcess, type ServerChild, startChild } from '../support/cli-child.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
 const CERT = 'org.varlink.certification';

@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectFdCount, openFdCount, runInProcess } from '../cli/child-process.js';
+import { describe, expect, it } from 'vitest';
+import { runInProcess } from '../support/cli-child.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
 const tsx = `"${process.execPath}" --import tsx`;
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
 // The adversarial server, its connections and every fd it received or sent are closed afterwards.
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 function lines(out: string): string[] {
   return out.trimEnd().split('\n');

@@ -1,19 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverCases } from '../../src/conformance/live/server-cases.js';
-import {
-  expectFdCount,
-  openFdCount,
-  runInProcess,
-  startChild,
-  startServeEcho,
-  type ServerChild,
-} from '../cli/child-process.js';
+import { runInProcess, type ServerChild, startChild, startServeEcho } from '../support/cli-child.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
 let dir = '';
-let baseline = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'conformance-live-'));
@@ -21,13 +14,8 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(() => {
-  baseline = openFdCount();
-});
 // The suite's connections and the fds it sent or received are all closed when it returns.
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 function lines(out: string): string[] {
   return out.trimEnd().split('\n');

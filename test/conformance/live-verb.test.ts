@@ -1,17 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectFdCount, openFdCount, runInProcess } from '../cli/child-process.js';
+import { describe, expect, it } from 'vitest';
+import { runInProcess } from '../support/cli-child.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
 // Every verb run closes what it opened (vector transports, sockets, fds).
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 function lines(out: string): string[] {
   return out.trimEnd().split('\n');

@@ -9,7 +9,7 @@ import { Fd } from '../../src/transport/fd.js';
 import { listen, type UnixListener } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
-import { runChild, runInProcess, startChild, type ServerChild } from '../cli/child-process.js';
+import { runChild, runInProcess, type ServerChild, startChild } from '../support/cli-child.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
 const MALFORMED = ['invalid-json', 'not-an-object', 'missing-method', 'non-boolean-flag', 'two-flags', 'unknown-key'];

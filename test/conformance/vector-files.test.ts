@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FATAL_REASONS,
   VectorFormatError,
@@ -13,22 +13,13 @@ import {
 } from '../../src/conformance/vectors.js';
 import { checkSchema } from './json-schema-subset.js';
 import type { Schema } from './json-schema-subset.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
 const dir = defaultVectorsDir();
 const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as Schema;
 const files = listVectorFiles(dir);
 
-function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-let before = 0;
-beforeEach(() => {
-  before = openFdCount();
-});
-afterEach(() => {
-  expect(openFdCount()).toBe(before);
-});
+expectNoFdLeaks({ timeoutMs: 0 });
 
 /** A valid receiver file with one vector, for the negative cases to break. */
 function receiverFile(vector: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,23 +1,13 @@
-import { readdirSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../../src/conformance/vectors.js';
 import { receiverDifferences, runReceiverVector } from '../../src/conformance/run-receiver-vector.js';
 import { runSenderVector, senderDifferences, senderSetups } from '../../src/conformance/run-sender-vector.js';
 import { runVectorSuite } from '../../src/conformance/run-vector-suite.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
 const vectors = loadVectors();
 
-function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-let before = 0;
-beforeEach(() => {
-  before = openFdCount();
-});
-afterEach(() => {
-  expect(openFdCount()).toBe(before);
-});
+expectNoFdLeaks({ timeoutMs: 0 });
 
 describe('receiver vectors on FdPassChannel over the memory transport', () => {
   it.each(vectors.receiver.map((v) => [`${v.file} ${v.name}`, v] as const))('%s', async (_label, vector) => {

@@ -1,11 +1,12 @@
 import { openSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FdPassError } from '../../src/fdpass/fdpass-error.js';
 import { Fd } from '../../src/transport/fd.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { MemoryTransport } from '../../src/transport/memory-transport.js';
 import type { ChannelOptions } from '../../src/fdpass/channel.js';
-import { Collector, openFdCount, settle } from './harness.js';
+import { Collector, settle } from './harness.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
 /** What the far end read: raw bytes and whether it saw EOF. */
 class RawPeer {
@@ -52,14 +53,7 @@ async function expectFatal(rx: Collector, peer: RawPeer, reason: string): Promis
   expect(peer.ended).toBe(true);
 }
 
-let before = 0;
-beforeEach(() => {
-  before = openFdCount();
-});
-afterEach(async () => {
-  await settle();
-  expect(openFdCount()).toBe(before);
-});
+expectNoFdLeaks({ settle });
 
 describe('FdPassChannel receiving', () => {
   it('delivers a message with its fd when bytes arrive one at a time, fds on the first byte', async () => {

@@ -1,22 +1,17 @@
 import { readSync } from 'node:fs';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { MemoryTransportOptions } from '../../src/transport/memory-transport.js';
 import { TransportClosedError } from '../../src/transport/system-error.js';
-import { Collector, TempFiles, inode, openFdCount, settle } from './harness.js';
+import { Collector, TempFiles, settle } from './harness.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { inode } from '../support/fd-files.js';
 
 const files = new TempFiles();
 afterAll(() => files.remove());
 
-let before = 0;
-beforeEach(() => {
-  before = openFdCount();
-});
-afterEach(async () => {
-  await settle();
-  expect(openFdCount()).toBe(before);
-});
+expectNoFdLeaks({ settle });
 
 function contentOf(fd: Fd): string {
   const buf = Buffer.alloc(64);

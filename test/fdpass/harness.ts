@@ -1,15 +1,10 @@
-import { mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, fstatSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FdPassChannel } from '../../src/fdpass/channel.js';
 import type { ChannelOptions } from '../../src/fdpass/channel.js';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
-
-/** Open descriptors of this process. */
-export function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
 
 /** A temp dir with files whose content names them, to check which fd went where. */
 export class TempFiles {
@@ -28,11 +23,6 @@ export class TempFiles {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Inode of an fd, to check that a received fd is a copy of a sent one. */
-export function inode(fd: Fd): number {
-  return fstatSync(fd.value).ino;
 }
 
 /** Everything a started channel reported. */

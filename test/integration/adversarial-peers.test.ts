@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
-import { expectFdCount, openFdCount, textFd } from '../jsonrpc/fd-helpers.js';
-import { processFdCount, settledFdCount, startEchoChild, type EchoChild } from './echo-child.js';
+import { expectFdCount, openFdCount, processFdCount } from '../support/fd-count.js';
+import { textFd } from '../support/fd-files.js';
+import { settledFdCount, startEchoChild, type EchoChild } from './echo-child.js';
 import { RawClient } from './raw-client.js';
 
 let dir = '';

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
-import { expectFdCount, openFdCount } from '../jsonrpc/fd-helpers.js';
-import { tempDir, within } from './temp-dir.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
+import { within } from './temp-dir.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {

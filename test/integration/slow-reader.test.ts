@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount } from '../jsonrpc/fd-helpers.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 import { processRss, startEchoChild } from './echo-child.js';
-import { tempDir } from './temp-dir.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -2,28 +2,24 @@
 // their answers (responses are read while requests wait for a slot), the wait is bounded, and calls
 // waiting in the backlog are answered in order or, if the connection dies, their fds are closed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
 import type { HandlerContext } from '../../src/jsonrpc/handler.js';
 import { listenPeers, type ServerOptions } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
-import { expectFdCount, fdText, openFdCount, textFd } from '../jsonrpc/fd-helpers.js';
+import { expectNoFdLeaks, openFdCount } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
+import { tempDir } from '../support/temp-dir.js';
 import { RawClient } from './raw-client.js';
-import { tempDir, within } from './temp-dir.js';
+import { within } from './temp-dir.js';
 
 let tmp: ReturnType<typeof tempDir>;
-let baseline = 0;
 let n = 0;
 beforeAll(() => {
   tmp = tempDir('symmetric');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+const baseline = expectNoFdLeaks();
 
 /** A server whose connections are torn down (bounded) when the test ends, even if a handler hangs. */
 async function serve(options: ServerOptions): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
@@ -137,7 +133,7 @@ it('fds of calls still queued are closed when the connection dies', async () => 
   );
   await sleep(50);
   // The server process holds one fd per received call (ours is shared across them).
-  expect(openFdCount()).toBeGreaterThanOrEqual(baseline + 1 + 2 + 4);
+  expect(openFdCount()).toBeGreaterThanOrEqual(baseline() + 1 + 2 + 4);
   client.destroy();
   expect(await Promise.all(calls)).toEqual(['failed', 'failed', 'failed', 'failed']);
   sent.close();

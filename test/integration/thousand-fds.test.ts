@@ -1,28 +1,23 @@
 // 1,000 fds in one message, both ways, over a real listener: every fd keeps its identity (a distinct
 // file with known content) and nothing leaks on either side.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
 import { JsonRpcError } from '../../src/jsonrpc/jsonrpc-error.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
-import { expectFdCount, fdText, openFdCount, textFd } from '../jsonrpc/fd-helpers.js';
-import { processFdCount, settledFdCount, startEchoChild } from './echo-child.js';
-import { tempDir } from './temp-dir.js';
+import { expectNoFdLeaks, processFdCount } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
+import { tempDir } from '../support/temp-dir.js';
+import { settledFdCount, startEchoChild } from './echo-child.js';
 
 const N = 1000;
 let tmp: ReturnType<typeof tempDir>;
-let baseline = 0;
 beforeAll(() => {
   tmp = tempDir('thousand-fds');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 function files(prefix: string): Fd[] {
   return Array.from({ length: N }, (_, i) => textFd(`${prefix} ${i}`));

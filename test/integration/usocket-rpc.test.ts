@@ -3,12 +3,13 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { echoHandlers } from '../../src/cli/echo-service.js';
 import { JsonScanner } from '../../src/codec/json-scanner.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
-import { expectFdCount, openFdCount } from '../jsonrpc/fd-helpers.js';
-import { tempDir, within } from './temp-dir.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
+import { within } from './temp-dir.js';
 
 interface USocket extends Duplex {
   write(chunk: { data?: Buffer; fds?: number[]; callback?: () => void }): boolean;
@@ -41,17 +42,11 @@ async function usocketClient(path: string): Promise<{ socket: USocket; next(): P
 }
 
 let tmp: ReturnType<typeof tempDir>;
-let baseline = 0;
 beforeAll(() => {
   tmp = tempDir('usocket-rpc');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 it('a usocket client calls readFile with a temp file\'s fd and echo without fds on our server', async () => {
   const file = tmp.path('payload.txt');

@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { defineMethod } from '../../src/jsonrpc/method-descriptor.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
-import { expectFdCount, fdText, inode, openFdCount, textFd } from './fd-helpers.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { fdText, inode, textFd } from '../support/fd-files.js';
 import { peerPair } from './peer-pair.js';
 
-let baseline = 0;
-let peers: JsonRpcPeer[] = [];
-beforeEach(() => {
-  baseline = openFdCount();
-  peers = [];
-});
-afterEach(async () => {
-  for (const peer of peers) peer.destroy();
-  await expectFdCount(baseline);
-});
+const peers: JsonRpcPeer[] = [];
+expectNoFdLeaks({ cleanup: () => peers.splice(0).forEach((peer) => peer.destroy()) });
 
 function pair(...args: Parameters<typeof peerPair>): [JsonRpcPeer, JsonRpcPeer] {
   const p = peerPair(...args);

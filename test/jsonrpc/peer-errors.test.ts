@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/jsonrpc/error-codes.js';
 import { JsonRpcError } from '../../src/jsonrpc/jsonrpc-error.js';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
-import { expectFdCount, openFdCount, textFd } from './fd-helpers.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { textFd } from '../support/fd-files.js';
 import { peerAndRaw, peerPair, type RawEnd } from './peer-pair.js';
 
-let baseline = 0;
-let cleanup: Array<() => void> = [];
-beforeEach(() => {
-  baseline = openFdCount();
-  cleanup = [];
-});
-afterEach(async () => {
-  for (const step of cleanup) step();
-  await expectFdCount(baseline);
-});
+const cleanup: Array<() => void> = [];
+expectNoFdLeaks({ cleanup: () => cleanup.splice(0).forEach((step) => step()) });
 
 function pair(): [JsonRpcPeer, JsonRpcPeer] {
   const p = peerPair();

@@ -1,24 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { ErrorCodes } from '../../src/jsonrpc/error-codes.js';
 import { JsonRpcPeer, type PeerOptions } from '../../src/jsonrpc/peer.js';
 import { RequestTimeoutError } from '../../src/jsonrpc/request-timeout-error.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { socketPair } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount, textFd } from './fd-helpers.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { textFd } from '../support/fd-files.js';
 import { peerAndRaw, peerPair, RawEnd } from './peer-pair.js';
 
-let baseline = 0;
-let cleanup: Array<() => void> = [];
-beforeEach(() => {
-  baseline = openFdCount();
-  cleanup = [];
-});
-afterEach(async () => {
-  for (const step of cleanup) step();
-  await expectFdCount(baseline);
-});
+const cleanup: Array<() => void> = [];
+expectNoFdLeaks({ cleanup: () => cleanup.splice(0).forEach((step) => step()) });
 
 function pair(serverOptions?: PeerOptions): [JsonRpcPeer, JsonRpcPeer] {
   const p = peerPair(serverOptions);

@@ -1,43 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PIPE_TEXT } from '../../src/cli/echo-service.js';
 import { readFdText } from '../../src/cli/read-fd.js';
-import { runCli } from '../../src/cli/run-cli.js';
 import { connectPeer } from '../../src/jsonrpc/connect-peer.js';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { Fd } from '../../src/transport/fd.js';
-import { expectFdCount, inode, openFdCount, textFd } from './fd-helpers.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function startServer(socketPath: string): { child: ChildProcess; ready: Promise<void>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve-echo', '--socket', socketPath], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes(`listening on ${socketPath}\n`)) resolve();
-    });
-    void exit.then((code) => reject(new Error(`serve-echo exited ${code}: ${stderr}`)));
-  });
-  return { child, ready, exit };
-}
+import { runInProcess, startServeEcho, type ServerChild } from '../support/cli-child.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { inode, textFd } from '../support/fd-files.js';
 
 describe('serve-echo in a child process', () => {
   let dir = '';
   let socketPath = '';
-  let server: ReturnType<typeof startServer>;
+  let server: ServerChild;
   let peer: JsonRpcPeer;
   let baseline = 0;
   let beforeSpawn = 0;
@@ -47,9 +24,8 @@ describe('serve-echo in a child process', () => {
     dir = mkdtempSync(join(tmpdir(), 'serve-echo-'));
     socketPath = join(dir, 'echo.sock');
     beforeSpawn = openFdCount();
-    server = startServer(socketPath);
+    server = await startServeEcho(socketPath);
     void server.exit.then(() => (exited = true));
-    await server.ready;
     baseline = openFdCount();
     peer = await connectPeer(socketPath);
   }, 30_000);
@@ -114,25 +90,14 @@ describe('serve-echo in a child process', () => {
 });
 
 describe('command line', () => {
-  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const code = await runCli(args, { stdout, stderr });
-    return { code, out, err };
-  }
-
   it('lists verbs with --help and exits 0', async () => {
-    const { code, out } = await run(['--help']);
+    const { code, out } = await runInProcess(['--help']);
     expect(code).toBe(0);
     expect(out).toContain('serve-echo');
   });
 
   it('shows verb help', async () => {
-    const { code, out } = await run(['serve-echo', '--help']);
+    const { code, out } = await runInProcess(['serve-echo', '--help']);
     expect(code).toBe(0);
     expect(out).toContain('--socket PATH');
   });
@@ -140,7 +105,7 @@ describe('command line', () => {
   it.each([[[]], [['frobnicate']], [['serve-echo']], [['serve-echo', '--socket', 'x', '--bogus']]])(
     'exits 2 on a usage error: %j',
     async (args) => {
-      const { code, err } = await run(args);
+      const { code, err } = await runInProcess(args);
       expect(code).toBe(2);
       expect(err).not.toBe('');
     },

@@ -9,7 +9,8 @@ import { listenPeers, type JsonRpcServer } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, fdText, inode, openFdCount, textFd } from './fd-helpers.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { fdText, inode, textFd } from '../support/fd-files.js';
 
 let dir = '';
 let socketPath = '';

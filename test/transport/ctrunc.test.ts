@@ -5,17 +5,19 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nativeAddon } from '../../src/transport/native.js';
 import { listen } from '../../src/transport/unix-listener.js';
-import { Collector, eventually, fdCount, makeTempDir } from './harness.js';
+import { Collector, eventually } from './harness.js';
+import { openFdCount } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
+let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
   nativeAddon();
-  tmp = makeTempDir();
+  tmp = tempDir('fdpass-transport');
 });
 afterAll(() => tmp.remove());
 
 it('a receiver out of fds (RLIMIT_NOFILE) reports MSG_CTRUNC, closes what arrived and does not crash', async () => {
-  const before = fdCount();
+  const before = openFdCount();
   const path = join(tmp.dir, 'ctrunc.sock');
   const listener = await listen(path);
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/ctrunc-child.ts'), path], {
@@ -52,6 +54,6 @@ it('a receiver out of fds (RLIMIT_NOFILE) reports MSG_CTRUNC, closes what arrive
   server.destroy();
   await server.whenClosed;
   await listener.close();
-  await eventually(() => fdCount() === before);
-  expect(fdCount()).toBe(before);
+  await eventually(() => openFdCount() === before);
+  expect(openFdCount()).toBe(before);
 });

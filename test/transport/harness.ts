@@ -1,14 +1,8 @@
-// Shared test harness for the transport tests: fd accounting and an event collector.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Shared test harness for the transport tests: polling, fd flags and an event collector (fd counts
+// and temp dirs are in test/support).
+import { readFileSync } from 'node:fs';
 import type { Fd } from '../../src/transport/fd.js';
 import type { TransportHandlers } from '../../src/transport/transport.js';
-
-/** Number of open fds in this process. */
-export function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
 
 /** Polls `pred` until true (fd closes after uv_close happen a loop turn later). */
 export async function eventually(pred: () => boolean, timeoutMs = 2000): Promise<void> {
@@ -25,11 +19,6 @@ export function isCloexec(fd: number): boolean {
   const m = /^flags:\s+([0-7]+)/m.exec(info);
   if (!m?.[1]) throw new Error(`no flags in fdinfo of ${fd}`);
   return (parseInt(m[1], 8) & 0o2000000) !== 0;
-}
-
-export function makeTempDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'fdpass-transport-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Received {

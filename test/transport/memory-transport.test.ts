@@ -1,11 +1,11 @@
-import { openSync, readdirSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { MemoryTransport, MemoryTransportOptions } from '../../src/transport/memory-transport.js';
 import { SystemError, TransportClosedError } from '../../src/transport/system-error.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
-const openFdCount = (): number => readdirSync('/proc/self/fd').length;
 const devNull = (): Fd => new Fd(openSync('/dev/null', 'r'));
 const settle = (n = 5): Promise<void> => new Promise((r) => (n === 0 ? r() : setImmediate(() => void settle(n - 1).then(r))));
 
@@ -33,14 +33,7 @@ function pair(options: MemoryTransportOptions = {}): [MemoryTransport, MemoryTra
   return [a, b, recorder(b)];
 }
 
-let before = 0;
-beforeEach(() => {
-  before = openFdCount();
-});
-afterEach(async () => {
-  await settle();
-  expect(openFdCount()).toBe(before);
-});
+expectNoFdLeaks({ settle });
 
 describe('memoryTransportPair', () => {
   it('glues fd-less sends in front of a send with fds and stops after it', async () => {

@@ -1,12 +1,13 @@
 import { readSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pipe } from '../../src/transport/pipe.js';
-import { fdCount, isCloexec } from './harness.js';
+import { isCloexec } from './harness.js';
+import { openFdCount } from '../support/fd-count.js';
 
 
 describe('pipe', () => {
   it('carries bytes from the write end to the read end, both close-on-exec, and closes cleanly', () => {
-    const before = fdCount();
+    const before = openFdCount();
     const [r, w] = pipe();
     expect(isCloexec(r.value) && isCloexec(w.value)).toBe(true);
     writeSync(w.value, 'hello');
@@ -15,6 +16,6 @@ describe('pipe', () => {
     expect(buf.toString('utf8', 0, readSync(r.value, buf))).toBe('hello');
     expect(readSync(r.value, buf)).toBe(0);
     r.close();
-    expect(fdCount()).toBe(before);
+    expect(openFdCount()).toBe(before);
   });
 });

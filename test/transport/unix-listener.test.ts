@@ -1,29 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, readdirSync, lstatSync, openSync, readSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { nativeAddon } from '../../src/transport/native.js';
 import { isListeningSocket, listen } from '../../src/transport/unix-listener.js';
 import { connect, type UnixSocket } from '../../src/transport/unix-socket.js';
-import { Collector, eventually, fdCount, makeTempDir } from './harness.js';
+import { Collector, eventually } from './harness.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
-let before = 0;
+let tmp: ReturnType<typeof tempDir>;
 let seq = 0;
 
 beforeAll(() => {
   nativeAddon();
-  tmp = makeTempDir();
+  tmp = tempDir('fdpass-transport');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  before = fdCount();
-});
-afterEach(async () => {
-  await eventually(() => fdCount() === before);
-  expect(fdCount()).toBe(before);
-});
+expectNoFdLeaks({ timeoutMs: 2000 });
 
 const sockPath = () => join(tmp.dir, `s${++seq}.sock`);
 

@@ -5,11 +5,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { EventEmitter } from 'node:events';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nativeAddon } from '../../src/transport/native.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { Collector, eventually, fdCount, makeTempDir } from './harness.js';
+import { Collector, eventually } from './harness.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface USocketWrite {
   data?: Buffer;
@@ -30,23 +32,16 @@ interface USocketModule {
 
 const usocket = createRequire(import.meta.url)('usocket') as USocketModule;
 
-let tmp: ReturnType<typeof makeTempDir>;
-let before = 0;
+let tmp: ReturnType<typeof tempDir>;
 let file = '';
 beforeAll(() => {
   nativeAddon();
-  tmp = makeTempDir();
+  tmp = tempDir('fdpass-transport');
   file = join(tmp.dir, 'payload.txt');
   writeFileSync(file, 'shared through usocket');
 });
 afterAll(() => tmp.remove());
-beforeEach(() => {
-  before = fdCount();
-});
-afterEach(async () => {
-  await eventually(() => fdCount() === before);
-  expect(fdCount()).toBe(before);
-});
+expectNoFdLeaks({ timeoutMs: 2000 });
 
 function contentOf(fd: number): string {
   const buf = Buffer.alloc(64);

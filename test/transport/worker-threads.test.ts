@@ -3,12 +3,14 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nativeAddon } from '../../src/transport/native.js';
-import { eventually, fdCount, makeTempDir } from './harness.js';
+import { eventually } from './harness.js';
+import { openFdCount } from '../support/fd-count.js';
+import { tempDir } from '../support/temp-dir.js';
 
-let tmp: ReturnType<typeof makeTempDir>;
+let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
   nativeAddon();
-  tmp = makeTempDir();
+  tmp = tempDir('fdpass-transport');
 });
 afterAll(() => tmp.remove());
 
@@ -36,9 +38,9 @@ for (const mode of ['terminate', 'exit'] as const) {
   it(`a worker that ${mode === 'exit' ? 'exits' : 'is terminated'} with open sockets, a listener and fds in flight neither crashes nor leaks fds`, async () => {
     // Warm up once so lazily opened runtime fds (worker machinery) are counted in the baseline.
     await runWorker(mode, 0);
-    const before = fdCount();
+    const before = openFdCount();
     for (let i = 1; i <= 3; i++) await runWorker(mode, i + (mode === 'exit' ? 10 : 0));
-    await eventually(() => fdCount() === before);
-    expect(fdCount()).toBe(before);
+    await eventually(() => openFdCount() === before);
+    expect(openFdCount()).toBe(before);
   });
 }

@@ -1,22 +1,18 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen as unixListen } from '../../src/transport/unix-listener.js';
 import { nativeAddon } from '../../src/transport/native.js';
 import { socketPair } from '../../src/transport/unix-socket.js';
 import { parseVarlinkAddress, VarlinkAddressError } from '../../src/varlink/address.js';
 import { activationFds, varlinkActivationFd } from '../../src/varlink/socket-activation.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
-import { expectFdCount, fdText, openFdCount, tempDir } from './helpers.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { fdText } from '../support/fd-files.js';
+import { tempDir } from '../support/temp-dir.js';
 import { testService } from './test-interface.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 describe('parsing addresses', () => {
   it.each([
@@ -38,7 +34,7 @@ describe('parsing addresses', () => {
 
 describe('listening and connecting', () => {
   it('serves on a socket path with the requested mode', async () => {
-    const tmp = tempDir();
+    const tmp = tempDir('varlink-sock');
     const path = join(tmp.dir, 'svc.sock');
     const { service } = testService();
     const server = await service.listen(`unix:${path}`, { mode: 0o660 });

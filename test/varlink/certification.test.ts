@@ -3,7 +3,7 @@ import { existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
 const EXAMPLES = fileURLToPath(new URL('../../examples/varlink-certification/', import.meta.url));
@@ -71,7 +71,7 @@ async function waitForFile(path: string): Promise<void> {
 describe('varlink certification against varlink-go', () => {
   it('passes every step of our client against the varlink-go service', async () => {
     requireGoCertification();
-    const tmp = tempDir();
+    const tmp = tempDir('varlink-sock');
     cleanups.push(tmp.remove);
     const sock = join(tmp.dir, 'go.sock');
     const server = spawn(GO_CERT, [`--varlink=unix:${sock}`], { stdio: 'ignore' });
@@ -85,7 +85,7 @@ describe('varlink certification against varlink-go', () => {
 
   it("passes varlink-go's client against our service", async () => {
     requireGoCertification();
-    const tmp = tempDir();
+    const tmp = tempDir('varlink-sock');
     cleanups.push(tmp.remove);
     const address = `unix:${join(tmp.dir, 'ours.sock')}`;
     await start(process.execPath, [...TSX, join(EXAMPLES, 'server.ts'), address], (out) =>
@@ -97,7 +97,7 @@ describe('varlink certification against varlink-go', () => {
   });
 
   it('passes our client against our service started through an exec: address (socket activation)', async () => {
-    const tmp = tempDir();
+    const tmp = tempDir('varlink-sock');
     cleanups.push(tmp.remove);
     const launcher = join(tmp.dir, 'cert-service');
     writeFileSync(

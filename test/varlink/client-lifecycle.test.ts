@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { RequestTimeoutError } from '../../src/jsonrpc/request-timeout-error.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkProtocolError } from '../../src/varlink/varlink-protocol-error.js';
-import { connectPair, expectFdCount, openFdCount, rawPeer, transportPair, type PairKind } from './helpers.js';
+import { connectPair, rawPeer, transportPair, type PairKind } from './helpers.js';
 import { testService } from './test-interface.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 describe.each<PairKind>(['memory', 'socketpair'])('client lifecycle over %s', (kind) => {
   it('rejects a timed-out call and drops its late reply (and fds) without shifting later replies', async () => {

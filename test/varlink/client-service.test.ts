@@ -1,15 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
-import { connectPair, expectFdCount, openFdCount, type PairKind } from './helpers.js';
+import { connectPair, type PairKind } from './helpers.js';
 import { TEST_IDL, testService } from './test-interface.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 describe.each<PairKind>(['memory', 'socketpair'])('client and service over %s', (kind) => {
   it('answers a simple call with its reply parameters', async () => {

@@ -1,20 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import { socketPair } from '../../src/transport/unix-socket.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkProtocolError } from '../../src/varlink/varlink-protocol-error.js';
 import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
-import { connectPair, expectFdCount, fdText, openFdCount, rawPeer, textFd, transportPair, type PairKind } from './helpers.js';
+import { connectPair, rawPeer, transportPair, type PairKind } from './helpers.js';
 import { testService } from './test-interface.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 describe.each<PairKind>(['memory', 'socketpair'])('fd passing over %s', (kind) => {
   it('sends fds with a call, referred to by index', async () => {

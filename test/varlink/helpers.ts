@@ -1,8 +1,3 @@
-import { openSync, readdirSync, readSync, fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { memoryTransportPair, type MemoryTransportOptions } from '../../src/transport/memory-transport.js';
@@ -10,42 +5,9 @@ import { socketPair } from '../../src/transport/unix-socket.js';
 import { VarlinkClient, type VarlinkClientOptions } from '../../src/varlink/varlink-client.js';
 import { VarlinkService, type VarlinkServeOptions } from '../../src/varlink/varlink-service.js';
 
-/** Number of fds this process has open. */
-export function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/** Asserts the open fd count returns to `baseline` (closes may land a few ticks after the last await). */
-export async function expectFdCount(baseline: number): Promise<void> {
-  for (let i = 0; i < 50 && openFdCount() !== baseline; i++) await sleep(10);
-  expect(openFdCount()).toBe(baseline);
-}
-
-/** An fd on an already unlinked temp file holding `text`. */
-export function textFd(text: string): Fd {
-  const dir = mkdtempSync(join(tmpdir(), 'varlink-test-'));
-  try {
-    const path = join(dir, 'f');
-    writeFileSync(path, text);
-    return new Fd(openSync(path, 'r'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The content of the regular file behind `fd`, read with pread. */
-export function fdText(fd: Fd | number): string {
-  const n = typeof fd === 'number' ? fd : fd.value;
-  const buffer = Buffer.alloc(fstatSync(n).size);
-  readSync(n, buffer, 0, buffer.length, 0);
-  return buffer.toString('utf8');
-}
-
-/** A private temp directory for socket files; remove it with the returned function. */
-export function tempDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'varlink-sock-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
+// The fd helpers live in test/support; re-exported for test/varlink/fdpass-upgrade.test.ts, which imports them from here.
+export { expectFdCount, openFdCount } from '../support/fd-count.js';
+export { fdText, textFd } from '../support/fd-files.js';
 
 export type PairKind = 'memory' | 'socketpair';
 

@@ -1,17 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkProtocolError } from '../../src/varlink/varlink-protocol-error.js';
-import { expectFdCount, openFdCount, rawPeer, transportPair, type PairKind } from './helpers.js';
+import { rawPeer, transportPair, type PairKind } from './helpers.js';
 import { testService } from './test-interface.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 const ECHO = '{"method":"org.example.test.Echo","parameters":{"value":"first"}}\0';
 

@@ -4,7 +4,7 @@ import { Fd } from '../../src/transport/fd.js';
 import { permissionDenied } from '../../src/varlink/standard-errors.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import { VarlinkService, type VarlinkInterfaceHandlers, type VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
-import { fdText, textFd } from './helpers.js';
+import { fdText, textFd } from '../support/fd-files.js';
 
 /** The interface the tests serve. */
 export const TEST_IDL = `# A service for the Varlink tests.

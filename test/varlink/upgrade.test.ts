@@ -1,20 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
 import type { VarlinkDetached } from '../../src/varlink/varlink-connection.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import type { VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
 import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
-import { connectPair, expectFdCount, fdText, openFdCount, rawPeer, textFd, transportPair, type PairKind } from './helpers.js';
+import { connectPair, rawPeer, transportPair, type PairKind } from './helpers.js';
 import { testService } from './test-interface.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = openFdCount();
-});
-afterEach(async () => {
-  await expectFdCount(baseline);
-});
+expectNoFdLeaks();
 
 /** Reads everything from a handed-over connection: the pending reads first, then live ones. */
 function collect(detached: VarlinkDetached): { text(): string; fds: Fd[]; ended: Promise<void>; transport: Transport } {

@@ -1,19 +1,25 @@
+// Running the jsonrpc-fdpass command (and other TypeScript programs) from tests: in this process, or
+// as a child process with `node --import tsx`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough } from 'node:stream';
-import { expect } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/run-cli.js';
 
 /** The repository root: children run from here with `node --import tsx`. */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A child process that prints `readyLine` once it serves. */
+/** The command's entry point, relative to {@link root}. */
+export const CLI_MAIN = 'src/cli/main.ts';
+
+/** A child process that printed its ready line. */
 export interface ServerChild {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** Resolves with the exit code once the child exited. */
   readonly exit: Promise<number | null>;
+  /** Everything the child wrote to stderr so far. */
+  stderr(): string;
+  /** SIGKILL unless it already exited; resolves once it exited. */
   stop(): Promise<void>;
 }
 
@@ -31,10 +37,13 @@ export async function startChild(script: string, args: readonly string[], readyL
     });
     void exit.then((code) => reject(new Error(`${script} exited ${code} before it was ready: ${stderr}`)));
   });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${script} has no pid`);
   return {
     child,
-    pid: child.pid!,
+    pid,
     exit,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exit;
@@ -44,7 +53,7 @@ export async function startChild(script: string, args: readonly string[], readyL
 
 /** Starts `jsonrpc-fdpass serve-echo` on `socketPath` in a child process. */
 export function startServeEcho(socketPath: string): Promise<ServerChild> {
-  return startChild('src/cli/main.ts', ['serve-echo', '--socket', socketPath], `listening on ${socketPath}\n`);
+  return startChild(CLI_MAIN, ['serve-echo', '--socket', socketPath], `listening on ${socketPath}\n`);
 }
 
 /** Runs the CLI in this process; collects stdout and stderr. */
@@ -66,7 +75,7 @@ export function runChild(
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const stdio = options.stdio ?? ['ignore', 'pipe', 'pipe'];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { cwd: root, stdio });
     let out = '';
     let err = '';
     child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -74,15 +83,4 @@ export function runChild(
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, out, err }));
   });
-}
-
-/** Number of fds this process has open. */
-export function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/** Asserts the open fd count comes back to `baseline` (closes may land a few ticks late). */
-export async function expectFdCount(baseline: number): Promise<void> {
-  for (let i = 0; i < 50 && openFdCount() !== baseline; i++) await sleep(10);
-  expect(openFdCount()).toBe(baseline);
 }

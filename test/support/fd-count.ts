@@ -1,0 +1,55 @@
+// Fd accounting for every test layer: counts from /proc and the "no fd leaked" check.
+import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, expect } from 'vitest';
+
+/** Number of fds this process has open. */
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Number of fds process `pid` has open. */
+export function processFdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/**
+ * Asserts the open fd count returns to `baseline`. Some closes land a few ticks after a test's last
+ * await (after a write completes, uv_close a loop turn later), so it polls for up to `timeoutMs` first.
+ */
+export async function expectFdCount(baseline: number, timeoutMs = 500): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (openFdCount() !== baseline && Date.now() < until) await sleep(10);
+  expect(openFdCount()).toBe(baseline);
+}
+
+/** How {@link expectNoFdLeaks} checks after each test. */
+export interface FdLeakCheck {
+  /** Runs first: closes what the test left for the hook to close. */
+  readonly cleanup?: () => unknown;
+  /** Awaited before one exact count, instead of polling (e.g. a few loop turns). */
+  readonly settle?: () => Promise<void>;
+  /** How long to poll for late closes ({@link expectFdCount}); 0 counts at once. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Registers hooks asserting that every test (in the file or describe block) ends with the fds it
+ * started with. Returns the running test's starting count.
+ */
+export function expectNoFdLeaks(check: FdLeakCheck = {}): () => number {
+  let baseline = 0;
+  beforeEach(() => {
+    baseline = openFdCount();
+  });
+  afterEach(async () => {
+    await check.cleanup?.();
+    if (check.settle === undefined) {
+      await expectFdCount(baseline, check.timeoutMs);
+    } else {
+      await check.settle();
+      expect(openFdCount()).toBe(baseline);
+    }
+  });
+  return () => baseline;
+}
