@@ -1,6 +1,6 @@
 import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
 import { Fd, type FdLike } from '../transport/fd.js';
-import type { PeerCredentials, Transport } from '../transport/transport.js';
+import { WRITTEN, type PeerCredentials, type Transport } from '../transport/transport.js';
 import { ConnectionClosedError } from './connection-closed-error.js';
 import { ErrorCodes } from './error-codes.js';
 import type { Handler, HandlerContext } from './handler.js';
@@ -89,6 +89,7 @@ interface QueuedCall {
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 const DEFAULT_HIGH_WATER_MARK = 8 * 1024 * 1024;
+const NO_FDS: readonly FdLike[] = Object.freeze([]);
 const DEFAULT_MAX_CONCURRENT = 1024;
 const DEFAULT_MAX_QUEUED = 1024;
 
@@ -240,10 +241,34 @@ export class JsonRpcPeer implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const fds = options.fds ?? [];
+    const fds = options.fds ?? NO_FDS;
     const id = this.#nextId++;
     const message: Record<string, unknown> = { jsonrpc: '2.0', method: name, id };
     if (params !== undefined) message['params'] = params;
+
+    if (options.signal === undefined && options.timeoutMs === undefined) {
+      // The common case: no abort or timer to clean up, so no wrappers around resolve/reject.
+      return new Promise<Response<unknown>>((resolve, reject) => {
+        this.#pending.set(id, { method: name, resolve, reject });
+        let sending: Promise<void>;
+        try {
+          sending = this.#channel.send(message, fds);
+        } catch (error) {
+          sending = Promise.reject(error);
+        }
+        if (sending === WRITTEN) this.#updateFlow();
+        else {
+          sending.then(
+            () => this.#updateFlow(),
+            (error: unknown) => {
+              if (this.#pending.delete(id)) {
+                reject(this.#channel.closed ? this.#closedError('connection closed before the request was sent', error) : error);
+              }
+            },
+          );
+        }
+      });
+    }
 
     return new Promise<Response<unknown>>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -487,37 +512,62 @@ export class JsonRpcPeer implements AsyncDisposable {
   #finish(id: JsonRpcId | undefined, fds: Fd[], outcome: Outcome): void {
     const attached = outcome.ok && outcome.value instanceof WithFds ? (outcome.value as WithFds<unknown>) : undefined;
     // Received fds the handler neither took nor returned go now; returned ones after the write.
-    const outgoing = new Set<unknown>(attached?.fds);
-    for (const fd of fds) if (!outgoing.has(fd)) fd.close();
-    const done = (sent: boolean): void => {
-      attached?.settle(sent);
-      Fd.closeAll(fds);
-      this.#inFlight--;
-      this.#drainBacklog();
-      this.#updateFlow();
-      if (this.#inFlight === 0 && this.#backlog.length === 0 && this.#idleWaiters.length > 0) {
-        const waiters = this.#idleWaiters;
-        this.#idleWaiters = [];
-        for (const wake of waiters) wake();
-      }
-    };
+    if (attached === undefined) Fd.closeAll(fds);
+    else {
+      const outgoing = new Set<unknown>(attached.fds);
+      for (const fd of fds) if (!outgoing.has(fd)) fd.close();
+    }
     if (id === undefined) {
-      done(false);
+      this.#answered(attached, fds, false);
       return;
     }
     const result: Outcome = attached ? { ok: true, value: attached.result } : outcome;
-    this.#respond(id, result, attached?.fds).then(done, () => done(false));
+    const sent = this.#respond(id, result, attached?.fds);
+    if (typeof sent === 'boolean') this.#answered(attached, fds, sent);
+    else sent.then((ok) => this.#answered(attached, fds, ok));
   }
 
-  /** Sends a response; resolves `true` when written, `false` when it could not be. Never rejects. */
-  async #respond(id: JsonRpcId, outcome: Outcome, fds: readonly FdLike[] = []): Promise<boolean> {
+  /** A handler's call is over (its response written, or not sendable): release its slot and fds. */
+  #answered(attached: WithFds<unknown> | undefined, fds: Fd[], sent: boolean): void {
+    attached?.settle(sent);
+    Fd.closeAll(fds);
+    this.#inFlight--;
+    this.#drainBacklog();
+    this.#updateFlow();
+    if (this.#inFlight === 0 && this.#backlog.length === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /**
+   * Sends a response: `true` when written, `false` when it could not be, or a promise of that when the
+   * write is still queued. Never rejects.
+   */
+  #respond(id: JsonRpcId, outcome: Outcome, fds: readonly FdLike[] = NO_FDS): boolean | Promise<boolean> {
     if (this.#state === 'closed') return false;
     const message: Record<string, unknown> = outcome.ok
       ? { jsonrpc: '2.0', id, result: outcome.value ?? null }
       : { jsonrpc: '2.0', id, error: errorObject(outcome.error) };
     this.#unsentResponses++;
+    let sending: Promise<void>;
     try {
-      await this.#channel.send(message, fds);
+      sending = this.#channel.send(message, fds);
+    } catch (error) {
+      sending = Promise.reject(error);
+    }
+    if (sending === WRITTEN) {
+      this.#unsentResponses--;
+      this.#updateFlow();
+      return true;
+    }
+    return this.#respondLater(id, sending);
+  }
+
+  async #respondLater(id: JsonRpcId, sending: Promise<void>): Promise<boolean> {
+    try {
+      await sending;
       return true;
     } catch (error) {
       if (this.#channel.closed) return false;

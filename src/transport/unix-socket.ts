@@ -10,7 +10,7 @@ import {
   type NativePoller,
 } from './native.js';
 import { SystemError, TransportClosedError } from './system-error.js';
-import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
+import { WRITTEN, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
 
 /** Options of a {@link UnixSocket}. */
 export interface UnixSocketOptions {
@@ -57,7 +57,6 @@ interface PendingWrite {
 const DEFAULT_CHUNK = 64 * 1024;
 /** Writes without fds queued behind each other are copied into one sendmsg up to this many bytes. */
 const GATHER_MAX = 64 * 1024;
-const RESOLVED: Promise<void> = Promise.resolve();
 /** Receive calls per readiness wake-up before yielding to the loop, so one busy peer cannot starve others. */
 const READS_PER_WAKEUP = 16;
 
@@ -249,7 +248,7 @@ export class UnixSocket implements Transport {
       this.#needDrain = true;
     }
     const outcome = w.outcome;
-    if (outcome === true) return RESOLVED;
+    if (outcome === true) return WRITTEN;
     if (outcome !== null) return Promise.reject(outcome);
     return new Promise<void>((resolve, reject) => {
       w.resolve = resolve;
