@@ -399,7 +399,8 @@ export class UnixSocket implements Transport {
             mayHaveMore = peeked === this.#chunkSize || want < peeked;
           }
         }
-        n = native.recv(this.#fd, scratch, 0, want, false, out);
+        if (readPool.length - readPoolUsed < want) newReadPool(this.#chunkSize);
+        n = native.recv(this.#fd, readPool, readPoolUsed, want, false, out);
       } catch (err) {
         this.destroy(err as Error);
         return;
@@ -425,8 +426,9 @@ export class UnixSocket implements Transport {
         this.#onEof();
         return;
       }
-      const bytes = Buffer.allocUnsafe(n);
-      scratch.copy(bytes, 0, 0, n);
+      // A view of the pool (no copy); the pool moves on, so these bytes are never written again.
+      const bytes = readPool.subarray(readPoolUsed, readPoolUsed + n);
+      readPoolUsed += n;
       const handlers = this.#handlers;
       if (!handlers) {
         Fd.closeAll(fds);
@@ -574,9 +576,20 @@ export class UnixSocket implements Transport {
   }
 }
 
-// Receive scratch space is shared by all sockets of this thread: a receive is synchronous and its bytes
-// are copied out before any other socket can read, so one buffer per chunk size serves every connection.
+// Receive scratch space (for peeking) is shared by all sockets of this thread: a receive is synchronous
+// and its bytes are looked at before any other socket can read, so one buffer per chunk size serves
+// every connection.
 const scratchBuffers = new Map<number, Buffer>();
+
+// Reads land in a pool shared by the thread's sockets and are handed out as views of it (as node's net
+// does): a small read costs no allocation of its own and no copy. A new pool starts when less than a
+// whole read is left; an old one lives as long as a view of it does.
+let readPool: Buffer = Buffer.alloc(0);
+let readPoolUsed = 0;
+function newReadPool(chunkSize: number): void {
+  readPool = Buffer.allocUnsafe(2 * Math.max(chunkSize, DEFAULT_CHUNK));
+  readPoolUsed = 0;
+}
 let fdOut: Int32Array | undefined;
 function scratchBuffer(size: number): Buffer {
   let buf = scratchBuffers.get(size);
