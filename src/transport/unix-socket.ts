@@ -44,7 +44,7 @@ export const FDS_TRUNCATED = 'EMSGCTRUNC';
 interface PendingWrite {
   readonly bytes: Uint8Array;
   offset: number;
-  readonly fds: Int32Array | null;
+  fds: Int32Array | null;
   /** Index of the next fd to send. */
   fdIndex: number;
   readonly filler: number | undefined;
@@ -227,9 +227,13 @@ export class UnixSocket implements Transport {
     if (nfds > this.#maxFds && filler === undefined) {
       return Promise.reject(this.#tooManyFds(nfds));
     }
+    const direct = this.#queue.length === 0 && !this.#burst;
     let fdArray: Int32Array | null = null;
     if (fds && nfds > 0) {
-      fdArray = new Int32Array(nfds);
+      // A write that goes out at once borrows a view of a shared array for its fd numbers: an array of
+      // its own this small would live on the V8 heap, and the addon reading it would copy it out (a
+      // malloc) on every send. It gets its own copy if it has to wait.
+      fdArray = direct && nfds <= SHARED_FDS ? (sharedFds ??= new Int32Array(SHARED_FDS)).subarray(0, nfds) : new Int32Array(nfds);
       try {
         for (let i = 0; i < nfds; i++) fdArray[i] = fdNumber(fds[i] as FdLike);
       } catch (err) {
@@ -239,11 +243,12 @@ export class UnixSocket implements Transport {
     const w: PendingWrite = { bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, resolve: null, reject: null, outcome: null };
     this.#queue.push(w);
     this.#writableLength += bytes.length;
-    if (this.#queue.length === 1 && !this.#burst) {
+    if (direct) {
       // Fast path: send right away; writes that follow in this burst are gathered.
       this.#burst = true;
       queueMicrotask(this.#endBurst);
       this.#flush();
+      if (fdArray !== null && w.outcome === null && w.fds === fdArray) w.fds = fdArray.slice();
     } else if (this.#waitingWritable) {
       this.#needDrain = true;
     }
@@ -599,6 +604,9 @@ function scratchBuffer(size: number): Buffer {
 
 /** Shared by all sockets of this thread: filled and sent within one synchronous flush. */
 let gatherBuffer: Buffer | undefined;
+/** Fd numbers of a write sent within `write` (one synchronous flush); off the V8 heap (> 64 bytes). */
+const SHARED_FDS = 256;
+let sharedFds: Int32Array | undefined;
 
 /** Settles a write: through its promise when one was handed out, else recorded for `write` to return. */
 function settle(w: PendingWrite, outcome: true | Error): void {
