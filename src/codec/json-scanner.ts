@@ -23,6 +23,11 @@ export interface JsonScannerOptions {
   readonly maxMessageBytes?: number;
   /** Deepest nesting of objects and arrays; deeper is a `too-deep` framing error. Default 1000. */
   readonly maxDepth?: number;
+  /**
+   * Check that each value is valid UTF-8 (an `invalid-utf8` framing error otherwise). Default true;
+   * a caller that decodes with a fatal decoder anyway turns it off to save a second pass.
+   */
+  readonly validateUtf8?: boolean;
 }
 
 /** One complete top-level JSON value cut from the stream. */
@@ -46,6 +51,7 @@ export interface ScannedValue {
 export class JsonScanner {
   readonly #maxBytes: number;
   readonly #maxDepth: number;
+  readonly #validateUtf8: boolean;
 
   /** Buffered chunks; `#chunks[#head]` is the oldest still needed. */
   #chunks: Buffer[] = [];
@@ -72,6 +78,7 @@ export class JsonScanner {
   constructor(options: JsonScannerOptions = {}) {
     this.#maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
     this.#maxDepth = options.maxDepth ?? 1000;
+    this.#validateUtf8 = options.validateUtf8 ?? true;
   }
 
   /**
@@ -250,7 +257,7 @@ export class JsonScanner {
     this.#valueStart = -1;
     const bytes = this.#slice(start, end);
     this.#dropBefore(end);
-    if (!isUtf8(bytes)) throw new JsonFramingError('invalid-utf8', start, 'message is not valid UTF-8');
+    if (this.#validateUtf8 && !isUtf8(bytes)) throw new JsonFramingError('invalid-utf8', start, 'message is not valid UTF-8');
     return { bytes, start, end };
   }
 

@@ -88,7 +88,11 @@ export class FdPassChannel implements AsyncDisposable {
     this.#maxFds = options.maxFdsPerMessage ?? 4096;
     this.#maxQueued = options.maxQueuedFds ?? 8192;
     this.#fatalTimeoutMs = options.fatalErrorTimeoutMs ?? 1000;
-    this.#scanner = new JsonScanner({ maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024, maxDepth: options.maxDepth ?? 1000 });
+    this.#scanner = new JsonScanner({
+      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxDepth: options.maxDepth ?? 1000,
+      validateUtf8: false, // #parseNext decodes with a fatal decoder: one pass instead of two
+    });
     this.#pending = options.pending ? [...options.pending] : [];
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
@@ -252,9 +256,17 @@ export class FdPassChannel implements AsyncDisposable {
       return false;
     }
     if (scanned === null) return false;
+    let text: string;
+    try {
+      text = utf8.decode(scanned.bytes);
+    } catch {
+      const err = new JsonFramingError('invalid-utf8', scanned.start, 'message is not valid UTF-8');
+      this.#fatal('framing', err.message, err);
+      return false;
+    }
     let value: unknown;
     try {
-      value = JSON.parse(scanned.bytes.toString('utf8'));
+      value = JSON.parse(text);
     } catch (err) {
       this.#fatal('framing', `message at byte ${scanned.start} is not valid JSON`, err);
       return false;
@@ -352,6 +364,9 @@ export class FdPassChannel implements AsyncDisposable {
     }
   }
 }
+
+/** Decodes and validates in one pass; keeps a byte order mark (a message never starts with one). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** An object literal's kind: JSON.stringify gives `{…}` for it, with its own keys in order. */
 function isPlainObject(value: object): boolean {
