@@ -246,7 +246,8 @@ export class UnixSocket implements Transport {
     if (direct) {
       // Fast path: send right away; writes that follow in this burst are gathered.
       this.#burst = true;
-      queueMicrotask(this.#endBurst);
+      // A reaction on a settled promise: node's queueMicrotask creates an AsyncResource per call.
+      void WRITTEN.then(this.#endBurst);
       this.#flush();
       if (fdArray !== null && w.outcome === null && w.fds === fdArray) w.fds = fdArray.slice();
     } else if (this.#waitingWritable) {
@@ -321,6 +322,7 @@ export class UnixSocket implements Transport {
   }
 
   #notifyFlushed(): void {
+    if (this.#flushWaiters.length === 0) return;
     const waiters = this.#flushWaiters.splice(0);
     for (const resolve of waiters) resolve();
   }
