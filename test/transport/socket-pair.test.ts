@@ -37,6 +37,23 @@ async function closeBoth(a: UnixSocket, b: UnixSocket): Promise<void> {
 }
 
 describe('socketPair', () => {
+  it('sends a long burst in slices instead of holding all of it to the end', async () => {
+    const [a, b] = socketPair();
+    let received = '';
+    b.start({ data: (bytes) => void (received += bytes.toString()), end() {}, error() {}, close() {} });
+    const writes = Array.from({ length: 20 }, (_, i) => a.write(Buffer.from(String.fromCharCode(0x61 + i))));
+    // The first went at once, then every 8th queued write sent the queue: 3 of 20 still wait.
+    expect(a.writableLength).toBe(3);
+    await Promise.all(writes);
+    expect(a.writableLength).toBe(0);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => void (received.length === 20 ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    expect(received).toBe('abcdefghijklmnopqrst');
+    await closeBoth(a, b);
+  });
+
   it('gathers fd-less writes of one burst into one sendmsg, but an fd-carrying write (and its continuations) goes alone, in order', async () => {
     const f = fileWith('g');
     const [a, b] = socketPair({ maxFdsPerSend: 2 });
