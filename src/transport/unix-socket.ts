@@ -58,7 +58,7 @@ const DEFAULT_CHUNK = 64 * 1024;
 /** Writes without fds queued behind each other are copied into one sendmsg up to this many bytes. */
 const GATHER_MAX = 64 * 1024;
 /** A burst is sent once this many writes or bytes are queued, without waiting for its end. */
-const BURST_WRITES = 8;
+const BURST_WRITES = 16;
 const BURST_BYTES = 16 * 1024;
 /** Receive calls per readiness wake-up before yielding to the loop, so one busy peer cannot starve others. */
 const READS_PER_WAKEUP = 16;

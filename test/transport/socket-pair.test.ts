@@ -42,7 +42,7 @@ describe('socketPair', () => {
     let received = '';
     b.start({ data: (bytes) => void (received += bytes.toString()), end() {}, error() {}, close() {} });
     const writes = Array.from({ length: 20 }, (_, i) => a.write(Buffer.from(String.fromCharCode(0x61 + i))));
-    // The first went at once, then every 8th queued write sent the queue: 3 of 20 still wait.
+    // The first went at once, then the 16th queued write sent the queue: 3 of 20 still wait.
     expect(a.writableLength).toBe(3);
     await Promise.all(writes);
     expect(a.writableLength).toBe(0);
