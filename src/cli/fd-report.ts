@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, write, type Stats } from 'node:fs';
-import { readFdChunks } from './read-fd.js';
+import { readFdChunks } from '../transport/read-fd.js';
 
 /**
  * What a received fd is, the way the CLI verbs report it: one stderr line per fd,

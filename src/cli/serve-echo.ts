@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { listenPeers } from '../jsonrpc/server.js';
-import { echoHandlers } from './echo-service.js';
+import { echoHandlers } from '../conformance/echo-service.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 

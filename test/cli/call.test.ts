@@ -2,7 +2,7 @@ import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PIPE_TEXT } from '../../src/cli/echo-service.js';
+import { PIPE_TEXT } from '../../src/conformance/echo-service.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';

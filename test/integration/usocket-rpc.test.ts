@@ -4,7 +4,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { echoHandlers } from '../../src/cli/echo-service.js';
+import { echoHandlers } from '../../src/conformance/echo-service.js';
 import { JsonScanner } from '../../src/codec/json-scanner.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { PIPE_TEXT } from '../../cli/echo-service.js';
-import { readFdText } from '../../cli/read-fd.js';
-import { textPipe } from '../../cli/text-pipe.js';
+import { PIPE_TEXT } from '../echo-service.js';
+import { readFdText } from '../../transport/read-fd.js';
+import { textPipe } from '../text-pipe.js';
 import { FdPassChannel } from '../../fdpass/channel.js';
 import { FdPassError } from '../../fdpass/fdpass-error.js';
 import { Fd } from '../../transport/fd.js';

@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { readFdText } from '../../cli/read-fd.js';
+import { readFdText } from '../../transport/read-fd.js';
 import type { Fd } from '../../transport/fd.js';
 import { CaseFailure, CaseSkip, type CaseContext, type LiveCase } from './live-case.js';
 import type { RawConnection } from './raw-connection.js';

@@ -2,7 +2,7 @@ import { ErrorCodes } from '../jsonrpc/error-codes.js';
 import type { Handler } from '../jsonrpc/handler.js';
 import { JsonRpcError } from '../jsonrpc/jsonrpc-error.js';
 import { withFds } from '../jsonrpc/with-fds.js';
-import { readFdText } from './read-fd.js';
+import { readFdText } from '../transport/read-fd.js';
 import { textPipe } from './text-pipe.js';
 
 /** The text behind the fd that `createPipe` returns (the Go reference example's wording). */
