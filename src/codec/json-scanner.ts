@@ -135,6 +135,11 @@ export class JsonScanner {
     }
   }
 
+  /** {@link skipWhitespace} under the name every message framer shares (JSON's filler is whitespace). */
+  skipFiller(): boolean {
+    return this.skipWhitespace();
+  }
+
   /**
    * Returns the next complete value, or `null` when more bytes are needed.
    * @throws {@link JsonFramingError} when the stream cannot be a sequence of JSON values; the scanner

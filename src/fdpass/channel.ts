@@ -1,5 +1,5 @@
-import { JsonFramingError } from '../codec/json-framing-error.js';
-import { JsonScanner, isJsonWhitespace } from '../codec/json-scanner.js';
+import { jsonCodec } from '../codec/json-codec.js';
+import { isMessageFramingError, type MessageCodec, type MessageFramer } from '../codec/message-codec.js';
 import { Fd } from '../transport/fd.js';
 import type { FdLike } from '../transport/fd.js';
 import { TransportClosedError } from '../transport/system-error.js';
@@ -25,13 +25,19 @@ export interface ChannelOptions {
   pending?: ReadonlyArray<{ bytes: Buffer; fds: Fd[] }>;
   /** How long a fatal error waits for its final error response to be written. Default 1000 ms. */
   fatalErrorTimeoutMs?: number;
+  /**
+   * How messages are encoded: `'json'` (the default, `spec/jsonrpc-fdpass.md`) or a codec such as
+   * `msgpackCodec()` (`spec/msgpack.md`). Both ends must use the same one; the Varlink upgrade
+   * negotiates it.
+   */
+  codec?: 'json' | MessageCodec;
 }
 
 /** What an {@link FdPassChannel} reports. */
 export interface ChannelHandlers {
   /**
-   * One complete top-level JSON value (an object, or an array for a JSON-RPC batch which the peer
-   * rejects) with its fds; the handler owns the fds.
+   * One complete top-level value (an object, or an array for a JSON-RPC batch which the peer
+   * rejects), decoded by the channel's codec, with its fds; the handler owns the fds.
    */
   message(value: unknown, fds: Fd[]): void;
   /**
@@ -50,11 +56,12 @@ export interface ChannelHandlers {
 type State = 'new' | 'open' | 'closing' | 'closed';
 
 /**
- * A jsonrpc-fdpass connection: cuts the byte stream into JSON messages, attaches to each message the
+ * A jsonrpc-fdpass connection: cuts the byte stream into messages (JSON by default, or the codec of
+ * {@link ChannelOptions.codec}), attaches to each message the
  * fds its `fds` member announces, and sends messages with their fds.
  *
  * Receiving follows the spec's algorithm (a byte buffer and an fd FIFO; a message waits for batched
- * fds while only whitespace arrives) and additionally tracks which read brought each fd, so the fds of
+ * fds while only filler — whitespace in JSON — arrives) and additionally tracks which read brought each fd, so the fds of
  * the next message are never handed to the current one: a read that began after the message started
  * and carries bytes past its end holds the next message's fds (see FdQueue). Fds that arrive before the
  * message that claims them are legal and wait in the FIFO; fds nobody claims by a clean EOF are closed.
@@ -67,7 +74,8 @@ export class FdPassChannel implements AsyncDisposable {
   readonly #maxFds: number;
   readonly #maxQueued: number;
   readonly #fatalTimeoutMs: number;
-  readonly #scanner: JsonScanner;
+  readonly #codec: MessageCodec;
+  readonly #framer: MessageFramer;
   readonly #queue = new FdQueue();
   #pending: Array<{ bytes: Buffer; fds: Fd[] }>;
 
@@ -88,10 +96,10 @@ export class FdPassChannel implements AsyncDisposable {
     this.#maxFds = options.maxFdsPerMessage ?? 4096;
     this.#maxQueued = options.maxQueuedFds ?? 8192;
     this.#fatalTimeoutMs = options.fatalErrorTimeoutMs ?? 1000;
-    this.#scanner = new JsonScanner({
+    this.#codec = options.codec === undefined || options.codec === 'json' ? jsonCodec : options.codec;
+    this.#framer = this.#codec.createFramer({
       maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
       maxDepth: options.maxDepth ?? 1000,
-      validateUtf8: false, // #parseNext decodes with a fatal decoder: one pass instead of two
     });
     this.#pending = options.pending ? [...options.pending] : [];
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -123,19 +131,19 @@ export class FdPassChannel implements AsyncDisposable {
   }
 
   /**
-   * Sends `message` with `fds`. Serialises once; sets the top-level `fds` member to `fds.length`
+   * Sends `message` with `fds`. Encodes once with the channel's codec; sets the top-level `fds` member to `fds.length`
    * (omits it when 0, overriding any caller value; the caller's object is not modified). Resolves when
    * the bytes were handed to the transport; the fds are borrowed until then.
    */
   send(message: object, fds: readonly FdLike[] = []): Promise<void> {
     if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(new TransportClosedError('channel is closed'));
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = Buffer.from(serialise(message, fds.length), 'utf8');
+      bytes = this.#codec.encode(message, fds.length);
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.#transport.write(bytes, fds, { filler: 0x20 });
+    return this.#transport.write(bytes, fds, { filler: this.#codec.filler });
   }
 
   /** Bytes queued in the transport, not yet written. */
@@ -204,7 +212,7 @@ export class FdPassChannel implements AsyncDisposable {
     await this.close();
   }
 
-  /** Appends one read: bytes to the scanner, fds to the FIFO tagged with where the read's bytes end. */
+  /** Appends one read: bytes to the framer, fds to the FIFO tagged with where the read's bytes end. */
   #ingest(bytes: Buffer, fds: Fd[]): void {
     if (this.#state !== 'open') {
       Fd.closeAll(fds);
@@ -212,14 +220,15 @@ export class FdPassChannel implements AsyncDisposable {
     }
     if (fds.length > 0) {
       let i = bytes.length - 1;
-      while (i >= 0 && isJsonWhitespace(bytes[i]!)) i--;
-      this.#queue.push(fds, this.#scanner.received, i >= 0 ? this.#scanner.received + i : -1);
+      const isFiller = this.#codec.isFiller;
+      while (i >= 0 && isFiller(bytes[i]!)) i--;
+      this.#queue.push(fds, this.#framer.received, i >= 0 ? this.#framer.received + i : -1);
       if (this.#queue.size > this.#maxQueued) {
         this.#fatal('limit', `more than ${this.#maxQueued} received fds queued`);
         return;
       }
     }
-    this.#scanner.push(bytes);
+    this.#framer.push(bytes);
   }
 
   /** Runs the receiver loop until it needs more input, is paused, or the channel stops. */
@@ -232,8 +241,8 @@ export class FdPassChannel implements AsyncDisposable {
         if (this.#waiting === null && !this.#parseNext()) break;
         if (this.#state !== 'open') break;
         if (this.#dispatchIfComplete()) continue;
-        // Still short of fds: only whitespace may follow until they arrive.
-        if (this.#scanner.skipWhitespace()) {
+        // Still short of fds: only filler may follow until they arrive.
+        if (this.#framer.skipFiller()) {
           const w = this.#waiting!;
           this.#fatal('mismatched-count', `message announced ${w.count} fds but the next message began after ${this.#queue.available(w.start, w.end, w.count)}`);
         }
@@ -248,27 +257,14 @@ export class FdPassChannel implements AsyncDisposable {
   /** Cuts and parses the next message into `#waiting`; false when more bytes are needed or it failed. */
   #parseNext(): boolean {
     let scanned;
-    try {
-      scanned = this.#scanner.next();
-    } catch (err) {
-      if (!(err instanceof JsonFramingError)) throw err;
-      this.#fatal(err.reason === 'too-large' ? 'limit' : 'framing', err.message, err);
-      return false;
-    }
-    if (scanned === null) return false;
-    let text: string;
-    try {
-      text = utf8.decode(scanned.bytes);
-    } catch {
-      const err = new JsonFramingError('invalid-utf8', scanned.start, 'message is not valid UTF-8');
-      this.#fatal('framing', err.message, err);
-      return false;
-    }
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      scanned = this.#framer.next();
+      if (scanned === null) return false;
+      value = this.#codec.decode(scanned);
     } catch (err) {
-      this.#fatal('framing', `message at byte ${scanned.start} is not valid JSON`, err);
+      if (!isMessageFramingError(err)) throw err;
+      this.#fatal(err.reason === 'too-large' ? 'limit' : 'framing', err.message, err);
       return false;
     }
     let count = 0;
@@ -276,7 +272,7 @@ export class FdPassChannel implements AsyncDisposable {
       const fds = (value as Record<string, unknown>).fds;
       if (fds !== undefined) {
         if (typeof fds !== 'number' || !Number.isInteger(fds) || fds < 0 || fds > this.#maxFds) {
-          this.#fatal('invalid-fds', `invalid fds value ${JSON.stringify(fds)?.slice(0, 40) ?? ''} (expected an integer 0…${this.#maxFds})`);
+          this.#fatal('invalid-fds', `invalid fds value ${describe(fds)} (expected an integer 0…${this.#maxFds})`);
           return false;
         }
         count = fds;
@@ -307,7 +303,7 @@ export class FdPassChannel implements AsyncDisposable {
       this.#fatal('mismatched-count', `stream ended before the ${this.#waiting.count} fds of the last message arrived`);
       return;
     }
-    if (this.#scanner.skipWhitespace()) {
+    if (this.#framer.skipFiller()) {
       this.#fatal('framing', 'stream ended inside a message');
       return;
     }
@@ -326,7 +322,13 @@ export class FdPassChannel implements AsyncDisposable {
     this.#closeError ??= error;
     this.#state = 'closing';
     this.#stopReading();
-    const response = Buffer.from(JSON.stringify({ jsonrpc: '2.0', error: error.toJSON(), id: null }), 'utf8');
+    // In the connection's codec: the peer can only read that one.
+    let response: Uint8Array;
+    try {
+      response = this.#codec.encode({ jsonrpc: '2.0', error: error.toJSON(), id: null }, 0);
+    } catch {
+      response = new Uint8Array(0); // a codec that cannot encode its own error object: just close
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#fatalTimeoutMs);
@@ -365,30 +367,7 @@ export class FdPassChannel implements AsyncDisposable {
   }
 }
 
-/** Decodes and validates in one pass; keeps a byte order mark (a message never starts with one). */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** An object literal's kind: JSON.stringify gives `{…}` for it, with its own keys in order. */
-function isPlainObject(value: object): boolean {
-  return Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'toJSON');
-}
-
-/** Serialises `message` with its top-level `fds` member set to `count` (omitted when 0). */
-function serialise(message: object, count: number): string {
-  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
-  let out: object = message;
-  if (Array.isArray(message)) {
-    if (count > 0) throw new TypeError('fds cannot be attached to a batch array');
-  } else if (count > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) {
-    // Same text as the copy below ({...message, fds: count}: `fds` goes last) without copying the
-    // object, which costs more than the serialisation itself for a small message.
-    const text = JSON.stringify(message);
-    return text === '{}' ? `{"fds":${count}}` : `${text.slice(0, -1)},"fds":${count}}`;
-  } else if (count > 0 || Object.hasOwn(message, 'fds')) {
-    const { fds: _ignored, ...rest } = message as Record<string, unknown>;
-    out = count > 0 ? { ...rest, fds: count } : rest;
-  }
-  const text = JSON.stringify(out);
-  if (typeof text !== 'string') throw new TypeError('message is not serialisable');
-  return text;
+/** A short rendering of a received value for an error message; never throws (msgpack may give a BigInt). */
+function describe(value: unknown): string {
+  return typeof value === 'bigint' ? `${value}` : (JSON.stringify(value)?.slice(0, 40) ?? '');
 }

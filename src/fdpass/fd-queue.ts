@@ -5,8 +5,8 @@ interface Batch {
   fds: Fd[];
   /** Stream offset of the read's first byte. */
   readStart: number;
-  /** Stream offset of the read's last non-whitespace byte, or -1 when it had none. */
-  lastNonWhitespace: number;
+  /** Stream offset of the read's last byte that is not filler, or -1 when it had none. */
+  lastNonFiller: number;
 }
 
 /**
@@ -14,10 +14,10 @@ interface Batch {
  *
  * A read's fds belong to a send whose first byte lies in that read. A batch is available to a message
  * when its read began at or before the message's first byte (the fds rode that byte, or came earlier),
- * or when the read brought nothing but whitespace past the message's end (a continuation batch). A
- * read that began after the message started and also carries the next message's bytes holds the
- * next message's fds: that batch (and everything after it) is not available. This closes the "fd
- * stealing" gap of a receiver that only counts queued fds.
+ * or when the read brought nothing but filler past the message's end (a continuation batch; filler is
+ * the codec's: whitespace in JSON, 0xc1 in msgpack). A read that began after the message started and
+ * also carries the next message's bytes holds the next message's fds: that batch (and everything after
+ * it) is not available. This closes the "fd stealing" gap of a receiver that only counts queued fds.
  */
 export class FdQueue {
   #batches: Batch[] = [];
@@ -30,9 +30,9 @@ export class FdQueue {
   }
 
   /** Enqueues the fds of one read. */
-  push(fds: Fd[], readStart: number, lastNonWhitespace: number): void {
+  push(fds: Fd[], readStart: number, lastNonFiller: number): void {
     if (fds.length === 0) return;
-    this.#batches.push({ fds, readStart, lastNonWhitespace });
+    this.#batches.push({ fds, readStart, lastNonFiller });
     this.#size += fds.length;
   }
 
@@ -44,7 +44,7 @@ export class FdQueue {
     let n = 0;
     for (let i = this.#head; i < this.#batches.length && n < want; i++) {
       const batch = this.#batches[i]!;
-      if (batch.readStart > start && batch.lastNonWhitespace >= end) break;
+      if (batch.readStart > start && batch.lastNonFiller >= end) break;
       n += batch.fds.length;
     }
     return n;
@@ -80,4 +80,4 @@ export class FdQueue {
   }
 }
 
-const EMPTY: Batch = { fds: [], readStart: -1, lastNonWhitespace: -1 };
+const EMPTY: Batch = { fds: [], readStart: -1, lastNonFiller: -1 };

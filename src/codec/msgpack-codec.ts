@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import type { FramerLimits, MessageCodec, MessageFramer } from './message-codec.js';
+import { MsgpackFramingError } from './msgpack-framing-error.js';
+import { MSGPACK_FILLER, MsgpackSkipper } from './msgpack-skipper.js';
+import { MsgpackUnavailableError } from './msgpack-unavailable-error.js';
+
+/** The part of msgpackr we use; declared here so that our public types never name the optional package. */
+interface Packr {
+  pack(value: unknown): Buffer;
+  unpack(bytes: Uint8Array): unknown;
+}
+interface MsgpackrModule {
+  Packr: new (options: Record<string, unknown>) => Packr;
+}
+
+/**
+ * Settings chosen for interoperability with other msgpack implementations and for JSON's semantics
+ * (see `spec/msgpack.md`):
+ * - `useRecords: false`: plain maps only, no msgpackr record extension other decoders cannot read;
+ * - `mapsAsObjects`: maps decode to plain objects, as JSON objects do (`__proto__` keys are renamed
+ *   by msgpackr, so a message cannot reach a prototype);
+ * - `skipValues: [undefined]` and `encodeUndefinedAsNil`: a property holding `undefined` is left out
+ *   and an `undefined` array element is nil, exactly what JSON.stringify does;
+ * - `int64AsType: 'auto'`: 64-bit integers that fit a double's safe range decode to numbers (so an
+ *   `fds` count or an id sent as uint64 by another encoder still works), larger ones to BigInt;
+ * - `copyBuffers`: a decoded bin is its own memory, not a view that would pin the receive buffer.
+ */
+const PACKR_OPTIONS = {
+  useRecords: false,
+  mapsAsObjects: true,
+  skipValues: [undefined],
+  encodeUndefinedAsNil: true,
+  int64AsType: 'auto',
+  copyBuffers: true,
+} as const;
+
+let loaded: { codec: MessageCodec } | { error: unknown } | undefined;
+
+/**
+ * True when `msgpackr` can be loaded, i.e. {@link msgpackCodec} works. Loads it on first call.
+ */
+export function isMsgpackAvailable(): boolean {
+  return 'codec' in load();
+}
+
+/**
+ * The msgpack codec of `spec/msgpack.md`: each message is one msgpack map, 0xc1 is the filler byte.
+ * `msgpackr` (an optional dependency) is loaded on first use.
+ * @throws {MsgpackUnavailableError} when `msgpackr` is not installed.
+ */
+export function msgpackCodec(): MessageCodec {
+  const result = load();
+  if ('codec' in result) return result.codec;
+  throw new MsgpackUnavailableError({ cause: result.error });
+}
+
+function load(): { codec: MessageCodec } | { error: unknown } {
+  if (loaded === undefined) {
+    try {
+      // Synchronous so that building a channel stays synchronous; the package is CommonJS-loadable.
+      const msgpackr = createRequire(import.meta.url)('msgpackr') as MsgpackrModule;
+      loaded = { codec: createCodec(new msgpackr.Packr(PACKR_OPTIONS)) };
+    } catch (error) {
+      loaded = { error };
+    }
+  }
+  return loaded;
+}
+
+function createCodec(packr: Packr): MessageCodec {
+  return {
+    name: 'msgpack',
+    filler: MSGPACK_FILLER,
+    isFiller: (byte) => byte === MSGPACK_FILLER,
+    createFramer(limits: FramerLimits): MessageFramer {
+      return new MsgpackSkipper(limits);
+    },
+    decode(message) {
+      try {
+        return packr.unpack(message.bytes);
+      } catch (err) {
+        // The skipper only delimits; msgpackr rejects what it cannot decode (e.g. an unknown ext type).
+        throw new MsgpackFramingError('syntax', message.start, 'message is not valid msgpack', { cause: err });
+      }
+    },
+    encode(message, fdCount) {
+      if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
+      let out: object = message;
+      if (Array.isArray(message)) {
+        if (fdCount > 0) throw new TypeError('fds cannot be attached to a batch array');
+      } else if (fdCount > 0 || Object.hasOwn(message, 'fds')) {
+        // The same rule as JSON: the count goes last, the caller's own `fds` never survives.
+        const { fds: _ignored, ...rest } = message as Record<string, unknown>;
+        out = fdCount > 0 ? { ...rest, fds: fdCount } : rest;
+      }
+      try {
+        return packr.pack(out);
+      } catch (err) {
+        throw new TypeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    },
+  };
+}
