@@ -4,6 +4,8 @@ import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import { FdPassUpgradeError } from './fdpass-upgrade-error.js';
 import {
+  availableFdPassCodecs,
+  fdPassChannelCodec,
   FDPASS_CODECS_PARAMETER,
   FDPASS_DEFAULT_CODEC,
   FDPASS_PROTOCOL,
@@ -21,8 +23,9 @@ export interface FdPassUpgradeOptions {
   readonly fds?: readonly FdLike[];
   /**
    * Codecs offered, most preferred first, sent as the `codecs` parameter (the method's IDL must then
-   * declare `codecs: ?[]string`). Default: none sent, which means JSON. Must include `"json"`, the
-   * only codec implemented.
+   * declare `codecs: ?[]string`). Default: none sent, which means JSON. Each must be one this process
+   * speaks: `"json"`, or `"msgpack"` when `msgpackr` is installed (see `availableFdPassCodecs()`);
+   * `["msgpack", "json"]` asks for msgpack and settles for JSON with a service that lacks it.
    */
   readonly codecs?: readonly string[];
   /**
@@ -37,7 +40,7 @@ export interface FdPassUpgradeOptions {
    * call us as soon as it confirmed, before the returned promise settles: handlers for such calls go
    * in `peer.handlers`; ones registered later with `handle()` miss them (they get -32601).
    */
-  readonly peer?: Omit<PeerOptions, 'pending'>;
+  readonly peer?: Omit<PeerOptions, 'pending' | 'codec'>;
 }
 
 /** Errors meaning the service went away without answering: EOF, or a reset. */
@@ -70,8 +73,12 @@ export async function upgradeClientToFdPass(
   let accepted: readonly FdPassCodec[] = [FDPASS_DEFAULT_CODEC];
   let callParameters = parameters;
   if (codecs !== undefined) {
-    if (!codecs.includes(FDPASS_DEFAULT_CODEC)) {
-      throw new VarlinkUsageError(`codecs must include "${FDPASS_DEFAULT_CODEC}", the only codec implemented`);
+    // Offering a codec we cannot speak would let the service pick it: refuse before sending anything.
+    const speaks = availableFdPassCodecs();
+    const unknown = codecs.filter((codec) => !(speaks as readonly string[]).includes(codec));
+    if (codecs.length === 0 || unknown.length > 0) {
+      const why = unknown.includes('msgpack') ? ' ("msgpack" needs the optional dependency msgpackr)' : '';
+      throw new VarlinkUsageError(`codecs must be a non-empty list of ${speaks.map((c) => `"${c}"`).join(', ')}; cannot speak ${JSON.stringify(unknown)}${why}`);
     }
     accepted = codecs.filter(isFdPassCodec);
     callParameters = { ...parameters, [FDPASS_CODECS_PARAMETER]: [...codecs] };
@@ -108,7 +115,8 @@ export async function upgradeClientToFdPass(
 
   const reply = result.parameters;
   let violation: FdPassUpgradeError | undefined;
-  const codec = reply['codec'] ?? FDPASS_DEFAULT_CODEC;
+  const named = reply['codec'] ?? FDPASS_DEFAULT_CODEC;
+  const codec = accepted.find((c) => c === named);
   if (result.fds.length > 0) {
     violation = new FdPassUpgradeError('fds', `the reply confirming ${method} carried ${result.fds.length} fds`);
   } else if (reply['protocol'] !== FDPASS_PROTOCOL) {
@@ -116,12 +124,11 @@ export async function upgradeClientToFdPass(
       'protocol',
       `${method} upgraded to ${JSON.stringify(reply['protocol'] ?? null)}, not "${FDPASS_PROTOCOL}"`,
     );
-  } else if (!isFdPassCodec(codec) || !accepted.includes(codec)) {
-    violation = new FdPassUpgradeError('codec', `${method} chose codec ${JSON.stringify(codec)}, which was not offered`);
   }
-  if (violation !== undefined) {
+  if (violation !== undefined || codec === undefined) {
+    violation ??= new FdPassUpgradeError('codec', `${method} chose codec ${JSON.stringify(named)}, which was not offered`);
     releaseDetached(result, violation);
     throw violation;
   }
-  return new JsonRpcPeer(result.transport, { ...options.peer, pending: result.pending });
+  return new JsonRpcPeer(result.transport, { ...options.peer, codec: fdPassChannelCodec(codec), pending: result.pending });
 }

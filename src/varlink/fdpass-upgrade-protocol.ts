@@ -1,3 +1,5 @@
+import type { MessageCodec } from '../codec/message-codec.js';
+import { isMsgpackAvailable, msgpackCodec } from '../codec/msgpack-codec.js';
 import { VarlinkError } from './varlink-error.js';
 
 /**
@@ -8,11 +10,14 @@ import { VarlinkError } from './varlink-error.js';
 /** The `protocol` the confirming reply names. */
 export const FDPASS_PROTOCOL = 'jsonrpc-fdpass';
 
-/** A codec of the upgraded connection. Only JSON exists today; msgpack is the planned second. */
-export type FdPassCodec = 'json';
+/** A codec of the upgraded connection: JSON (`spec/jsonrpc-fdpass.md`) or msgpack (`spec/msgpack.md`). */
+export type FdPassCodec = 'json' | 'msgpack';
 
-/** The codecs this implementation speaks, in our order of preference. */
-export const FDPASS_CODECS: readonly FdPassCodec[] = ['json'];
+/**
+ * The codecs this implementation knows, in our order of preference. `"msgpack"` is spoken only when the
+ * optional dependency `msgpackr` is installed: see {@link availableFdPassCodecs}.
+ */
+export const FDPASS_CODECS: readonly FdPassCodec[] = ['json', 'msgpack'];
 
 /** The codec used when the call does not offer any. */
 export const FDPASS_DEFAULT_CODEC: FdPassCodec = 'json';
@@ -29,21 +34,36 @@ export interface FdPassUpgradeReply {
   readonly codec: FdPassCodec;
 }
 
-/** True for a codec this implementation speaks. */
+/** True for a codec name this implementation knows (whether or not it can speak it here). */
 export function isFdPassCodec(value: unknown): value is FdPassCodec {
   return typeof value === 'string' && (FDPASS_CODECS as readonly string[]).includes(value);
 }
 
+/** The codecs this process can speak: JSON always, msgpack when `msgpackr` loads. */
+export function availableFdPassCodecs(): FdPassCodec[] {
+  return FDPASS_CODECS.filter((codec) => codec !== 'msgpack' || isMsgpackAvailable());
+}
+
+/**
+ * The channel codec for a negotiated name.
+ * @throws {MsgpackUnavailableError} for `"msgpack"` without `msgpackr`.
+ */
+export function fdPassChannelCodec(codec: FdPassCodec): 'json' | MessageCodec {
+  return codec === 'msgpack' ? msgpackCodec() : 'json';
+}
+
 /**
  * The service's choice: the first offered codec it speaks (the client's preference wins), or the
- * default when the call offered none (`codecs` absent or null).
+ * default when the call offered none (`codecs` absent or null). `speaks` defaults to
+ * {@link availableFdPassCodecs}.
  * @throws {VarlinkError} {@link FDPASS_UNSUPPORTED_CODEC_ERROR} with `supported` when none fits; the
  *   connection stays Varlink.
  */
-export function chooseFdPassCodec(offered: unknown): FdPassCodec {
-  if (offered === undefined || offered === null) return FDPASS_DEFAULT_CODEC;
-  if (Array.isArray(offered)) {
-    for (const codec of offered) if (isFdPassCodec(codec)) return codec;
+export function chooseFdPassCodec(offered: unknown, speaks: readonly FdPassCodec[] = availableFdPassCodecs()): FdPassCodec {
+  if (offered === undefined || offered === null) {
+    if (speaks.includes(FDPASS_DEFAULT_CODEC)) return FDPASS_DEFAULT_CODEC;
+  } else if (Array.isArray(offered)) {
+    for (const codec of offered) if (isFdPassCodec(codec) && speaks.includes(codec)) return codec;
   }
-  throw new VarlinkError(FDPASS_UNSUPPORTED_CODEC_ERROR, { supported: [...FDPASS_CODECS] });
+  throw new VarlinkError(FDPASS_UNSUPPORTED_CODEC_ERROR, { supported: [...speaks] });
 }

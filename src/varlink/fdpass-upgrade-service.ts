@@ -1,6 +1,15 @@
 import { JsonRpcPeer, type PeerOptions } from '../jsonrpc/peer.js';
 import type { VarlinkInterface, VarlinkMethod, VarlinkType } from './idl/idl-types.js';
-import { chooseFdPassCodec, FDPASS_CODECS_PARAMETER, FDPASS_PROTOCOL, type FdPassCodec, type FdPassUpgradeReply } from './fdpass-upgrade-protocol.js';
+import { MsgpackUnavailableError } from '../codec/msgpack-unavailable-error.js';
+import {
+  availableFdPassCodecs,
+  chooseFdPassCodec,
+  fdPassChannelCodec,
+  FDPASS_CODECS_PARAMETER,
+  FDPASS_PROTOCOL,
+  type FdPassCodec,
+  type FdPassUpgradeReply,
+} from './fdpass-upgrade-protocol.js';
 import { VarlinkStandardError } from './standard-errors.js';
 import { VarlinkError } from './varlink-error.js';
 import type { VarlinkParameters } from './varlink-message.js';
@@ -31,8 +40,14 @@ export type FdPassUpgradeHandler = (
 
 /** Options of {@link fdPassUpgrade}. */
 export interface FdPassUpgradeServiceOptions {
-  /** Options of every JsonRpcPeer built (handlers, fallback, limits). */
-  readonly peer?: Omit<PeerOptions, 'pending'>;
+  /** Options of every JsonRpcPeer built (handlers, fallback, limits); the codec is the negotiated one. */
+  readonly peer?: Omit<PeerOptions, 'pending' | 'codec'>;
+  /**
+   * The codecs this method agrees to, in any order (the client's preference decides among them).
+   * Default: every codec this process speaks — `"json"`, and `"msgpack"` when `msgpackr` is installed.
+   * Naming `"msgpack"` without `msgpackr` throws {@link MsgpackUnavailableError} here.
+   */
+  readonly codecs?: readonly FdPassCodec[];
   /** Told when an acceptor throws; the peer is then closed (after the confirming reply went out). */
   readonly onError?: (err: Error, method: string) => void;
 }
@@ -54,10 +69,14 @@ const FDPASS_UPGRADE_METHOD = Symbol('jsonrpc-fdpass upgrade method');
  * ```
  */
 export function fdPassUpgrade(handler: FdPassUpgradeHandler, options: FdPassUpgradeServiceOptions = {}): VarlinkMethodHandler {
+  const available = availableFdPassCodecs();
+  const speaks = options.codecs === undefined ? available : [...new Set(options.codecs)];
+  // A misconfiguration found now rather than on the first client that asks for msgpack.
+  if (speaks.some((codec) => !available.includes(codec))) throw new MsgpackUnavailableError();
   const method: VarlinkMethodHandler = async (parameters, ctx) => {
     const upgrade = ctx.upgrade;
     if (upgrade === undefined) throw new VarlinkError(VarlinkStandardError.ExpectedUpgrade);
-    const codec = chooseFdPassCodec(parameters[FDPASS_CODECS_PARAMETER]);
+    const codec = chooseFdPassCodec(parameters[FDPASS_CODECS_PARAMETER], speaks);
     const accept = await handler(parameters, {
       method: ctx.method,
       fds: ctx.fds,
@@ -70,7 +89,7 @@ export function fdPassUpgrade(handler: FdPassUpgradeHandler, options: FdPassUpgr
     if (ctx.signal.aborted) return;
     const reply: FdPassUpgradeReply = { protocol: FDPASS_PROTOCOL, codec };
     const detached = upgrade({ ...reply });
-    const peer = new JsonRpcPeer(detached.transport, { ...options.peer, pending: detached.pending });
+    const peer = new JsonRpcPeer(detached.transport, { ...options.peer, codec: fdPassChannelCodec(codec), pending: detached.pending });
     try {
       accept(peer);
     } catch (err) {

@@ -49,6 +49,7 @@ export {
   type FdPassUpgradeServiceOptions,
 } from './fdpass-upgrade-service.js';
 export {
+  availableFdPassCodecs,
   chooseFdPassCodec,
   FDPASS_CODECS,
   FDPASS_DEFAULT_CODEC,

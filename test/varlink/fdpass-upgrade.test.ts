@@ -112,7 +112,7 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
     await peer.close();
   });
 
-  it('negotiates the codec from the offered list', async () => {
+  it('negotiates the codec from the offered list: the client\'s preference wins', async () => {
     let codec: string | undefined;
     const { client } = pair(
       service((_p, ctx) => {
@@ -121,8 +121,27 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
       }),
       kind,
     );
+    const peer = await client.upgradeToFdPass(CONNECT, { name: 'a' }, { codecs: ['json', 'msgpack'] });
+    expect(codec).toBe('json');
+    await peer.close();
+  });
+
+  it('settles for JSON with a service that does not agree to msgpack', async () => {
+    let codec: string | undefined;
+    const svc = new VarlinkService({ vendor: 'v', product: 'p', version: '1', url: 'u' }).addInterface(IDL, {
+      Echo: (p) => ({ value: p['value'] }),
+      Connect: fdPassUpgrade(
+        (_p, ctx) => {
+          codec = ctx.codec;
+          return (peer) => peer.handle('ping', () => 'pong');
+        },
+        { codecs: ['json'] },
+      ),
+    });
+    const { client } = pair(svc, kind);
     const peer = await client.upgradeToFdPass(CONNECT, { name: 'a' }, { codecs: ['msgpack', 'json'] });
     expect(codec).toBe('json');
+    expect((await peer.request('ping')).result).toBe('pong');
     await peer.close();
   });
 
@@ -148,12 +167,12 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
     const done = svc.serve(b);
     const raw = rawPeer(a);
     await raw.write(
-      `{"method":"${CONNECT}","parameters":{"name":"a","codecs":["msgpack"]},"upgrade":true}\0` +
+      `{"method":"${CONNECT}","parameters":{"name":"a","codecs":["cbor"]},"upgrade":true}\0` +
         '{"method":"org.example.up.Echo","parameters":{"value":"after"}}\0',
     );
     await until(() => raw.replies().length === 2);
     expect(raw.replies()).toEqual([
-      { error: FDPASS_UNSUPPORTED_CODEC_ERROR, parameters: { supported: ['json'] } },
+      { error: FDPASS_UNSUPPORTED_CODEC_ERROR, parameters: { supported: ['json', 'msgpack'] } },
       { parameters: { value: 'after' } },
     ]);
     await a.close();
@@ -360,11 +379,12 @@ describe('confirming replies this client cannot follow', () => {
     await closed;
   });
 
-  it('refuses to offer codecs without json, sending nothing', async () => {
+  it('refuses to offer a codec it cannot speak, or none, sending nothing', async () => {
     const [a, b] = transportPair('memory');
     const raw = rawPeer(b);
     const client = new VarlinkClient(a);
-    await expect(client.upgradeToFdPass(CONNECT, {}, { codecs: ['msgpack'] })).rejects.toBeInstanceOf(VarlinkUsageError);
+    await expect(client.upgradeToFdPass(CONNECT, {}, { codecs: ['cbor', 'json'] })).rejects.toBeInstanceOf(VarlinkUsageError);
+    await expect(client.upgradeToFdPass(CONNECT, {}, { codecs: [] })).rejects.toBeInstanceOf(VarlinkUsageError);
     await client.close();
     await raw.ended;
     expect(raw.received().length).toBe(0);
