@@ -88,16 +88,84 @@ function createCodec(packr: Packr): MessageCodec {
       let out: object = message;
       if (Array.isArray(message)) {
         if (fdCount > 0) throw new TypeError('fds cannot be attached to a batch array');
+      } else if (fdCount > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) {
+        // Copying the object to add `fds` costs three times the packing of a small message; adding
+        // the pair to the packed map costs one copy of its bytes.
+        const packed = pack(packr, message);
+        const spliced = appendFdsPair(packed, fdCount);
+        if (spliced !== null) return spliced;
+        out = { ...message, fds: fdCount };
       } else if (fdCount > 0 || Object.hasOwn(message, 'fds')) {
         // The same rule as JSON: the count goes last, the caller's own `fds` never survives.
         const { fds: _ignored, ...rest } = message as Record<string, unknown>;
         out = fdCount > 0 ? { ...rest, fds: fdCount } : rest;
       }
-      try {
-        return packr.pack(out);
-      } catch (err) {
-        throw new TypeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
+      return pack(packr, out);
     },
   };
+}
+
+function pack(packr: Packr, value: unknown): Buffer {
+  try {
+    return packr.pack(value);
+  } catch (err) {
+    throw new TypeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** An object literal's kind: msgpackr packs its own enumerable keys, in order, as one map. */
+function isPlainObject(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'toJSON');
+}
+
+const FDS_KEY = [0xa3, 0x66, 0x64, 0x73]; // fixstr "fds"
+
+/**
+ * `packed` (a map without an `fds` key) with the pair `"fds": count` added last — the bytes of
+ * `{...message, fds: count}` — or null when `packed` does not start with a map header.
+ */
+function appendFdsPair(packed: Buffer, count: number): Buffer | null {
+  const b0 = packed[0]!;
+  let pairs: number;
+  let headerLength: number;
+  if (b0 >= 0x80 && b0 <= 0x8f) {
+    pairs = b0 & 0x0f;
+    headerLength = 1;
+  } else if (b0 === 0xde) {
+    pairs = packed.readUInt16BE(1);
+    headerLength = 3;
+  } else if (b0 === 0xdf) {
+    pairs = packed.readUInt32BE(1);
+    headerLength = 5;
+  } else {
+    return null;
+  }
+  pairs++;
+  const newHeaderLength = pairs < 16 ? 1 : pairs < 0x10000 ? 3 : 5;
+  const valueLength = count < 0x80 ? 1 : count < 0x100 ? 2 : count < 0x10000 ? 3 : 5;
+  const bodyLength = packed.length - headerLength;
+  const out = Buffer.allocUnsafe(newHeaderLength + bodyLength + FDS_KEY.length + valueLength);
+  if (newHeaderLength === 1) out[0] = 0x80 | pairs;
+  else if (newHeaderLength === 3) {
+    out[0] = 0xde;
+    out.writeUInt16BE(pairs, 1);
+  } else {
+    out[0] = 0xdf;
+    out.writeUInt32BE(pairs, 1);
+  }
+  packed.copy(out, newHeaderLength, headerLength);
+  let at = newHeaderLength + bodyLength;
+  for (const byte of FDS_KEY) out[at++] = byte;
+  if (valueLength === 1) out[at] = count;
+  else if (valueLength === 2) {
+    out[at] = 0xcc;
+    out[at + 1] = count;
+  } else if (valueLength === 3) {
+    out[at] = 0xcd;
+    out.writeUInt16BE(count, at + 1);
+  } else {
+    out[at] = 0xce;
+    out.writeUInt32BE(count, at + 1);
+  }
+  return out;
 }
