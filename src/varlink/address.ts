@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import type { Transport } from '../transport/transport.js';
 import { connect as unixConnect, socketPair } from '../transport/unix-socket.js';
@@ -48,6 +49,43 @@ export function parseVarlinkAddress(address: string): VarlinkAddress {
   }
 }
 
+/**
+ * The program of an `exec:` address could not be started, or exited while calls waited for replies.
+ * Without it the caller saw only the socket's ECONNRESET, which says nothing about the program.
+ */
+export class VarlinkExecError extends Error {
+  override readonly name = 'VarlinkExecError';
+  readonly code = 'ERR_VARLINK_EXEC';
+  /** The program as the address names it. */
+  readonly path: string;
+  /** Its exit code, when it exited (127: not found, 126: not executable, as the shell reports). */
+  readonly exitCode: number | null;
+  /** The signal that ended it, when one did. */
+  readonly signal: NodeJS.Signals | null;
+
+  constructor(path: string, message: string, exit: { code: number | null; signal: NodeJS.Signals | null }, options?: ErrorOptions) {
+    super(`exec:${path}: ${message}`, options);
+    this.path = path;
+    this.exitCode = exit.code;
+    this.signal = exit.signal;
+  }
+
+  /** Describes how the service process of `path` ended. */
+  static fromExit(path: string, code: number | null, signal: NodeJS.Signals | null, options?: ErrorOptions): VarlinkExecError {
+    // The program runs through `sh -c 'exec "$0"'`, so a program that cannot be run shows as the
+    // shell's exit code: 127 (not found) or 126 (found, but not executable).
+    const message =
+      code === 127
+        ? 'the service program could not be started: not found (exit code 127)'
+        : code === 126
+          ? 'the service program could not be started: not executable (exit code 126)'
+          : signal !== null
+            ? `the service program was killed by ${signal}`
+            : `the service program exited with code ${code}`;
+    return new VarlinkExecError(path, message, { code, signal }, options);
+  }
+}
+
 /** Options of {@link connectVarlinkAddress}. */
 export interface ConnectAddressOptions {
   readonly signal?: AbortSignal;
@@ -58,6 +96,8 @@ export interface ConnectedAddress {
   readonly transport: Transport;
   /** The spawned service (for `exec:`); it exits when it sees the connection close. */
   readonly child?: ChildProcess;
+  /** The program of an `exec:` address, for error messages. */
+  readonly program?: string;
 }
 
 /**
@@ -100,7 +140,28 @@ function connectTcp(host: string, port: number, signal: AbortSignal | undefined)
 // and then execs the service, which keeps that pid.
 const SET_LISTEN_PID = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"';
 
+/**
+ * Refuses a program path that cannot be run before anything is spawned, so the caller gets the reason
+ * (ENOENT, EACCES) instead of a socket that closes. Names without a `/` are looked up in PATH by the
+ * shell; their failure shows as the exit code ({@link VarlinkExecError.fromExit}).
+ */
+function checkProgram(path: string): void {
+  if (!path.includes('/')) return;
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new VarlinkExecError(path, 'the service program could not be started: it is a directory', { code: null, signal: null });
+    }
+    accessSync(path, constants.X_OK);
+  } catch (err) {
+    if (err instanceof VarlinkExecError) throw err;
+    const code = (err as { code?: string }).code ?? 'error';
+    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : (err as Error).message;
+    throw new VarlinkExecError(path, `the service program could not be started: ${why} (${code})`, { code: null, signal: null }, { cause: err });
+  }
+}
+
 function spawnService(path: string): ConnectedAddress {
+  checkProgram(path);
   const [ours, theirs] = socketPair();
   let child: ChildProcess;
   try {
@@ -119,5 +180,5 @@ function spawnService(path: string): ConnectedAddress {
   // A failed spawn shows up as an error event; the connection then sees EOF from the closed pair.
   child.once('error', () => ours.destroy());
   child.unref();
-  return { transport: ours, child };
+  return { transport: ours, child, program: path };
 }

@@ -1,7 +1,7 @@
 import type { FdLike } from '../transport/fd.js';
 import { Fd } from '../transport/fd.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
-import { VarlinkConnection, type VarlinkDetached, type VarlinkFdPassing, type VarlinkIncoming } from './varlink-connection.js';
+import { nothingSent, VarlinkConnection, type VarlinkDetached, type VarlinkFdPassing, type VarlinkIncoming } from './varlink-connection.js';
 import type { VarlinkError } from './varlink-error.js';
 import { checkCall, replyMessage, type VarlinkCall, type VarlinkParameters } from './varlink-message.js';
 import { VarlinkProtocolError } from './varlink-protocol-error.js';
@@ -22,10 +22,16 @@ export interface CallResponder {
   readonly fds: readonly Fd[];
   /** Aborted when the connection closes. */
   readonly signal: AbortSignal;
+  /** True once the final reply (or error) was sent; a reply that could not be sent does not count. */
+  readonly answered: boolean;
   peerCredentials(): PeerCredentials | null;
-  /** Sends a reply (nothing for `oneway` calls). `continues` only when the call asked for `more`. */
+  /**
+   * Sends a reply (nothing for `oneway` calls). `continues` only when the call asked for `more`. Rejects with
+   * {@link VarlinkUsageError} when the reply cannot be encoded or its fds cannot be sent: nothing went
+   * out, and the call still awaits its final reply.
+   */
   reply(parameters: VarlinkParameters, options?: { continues?: boolean; fds?: readonly FdLike[] }): Promise<void>;
-  /** Sends an error reply (nothing for `oneway` calls). */
+  /** Sends an error reply (nothing for `oneway` calls); fails like {@link reply} when it cannot be sent. */
   error(err: VarlinkError): Promise<void>;
   /** Sends the confirming reply of an `upgrade` call and hands the connection over. */
   upgrade(parameters: VarlinkParameters, fds?: readonly FdLike[]): VarlinkDetached;
@@ -154,33 +160,56 @@ export class ServiceConnection {
     let replied = false;
     let errored = false;
     const conn = this.#conn;
+    /**
+     * Sends the final reply (or error) of this call. It counts as answered only if it went out: a reply
+     * that cannot be encoded (a cycle, nesting too deep, too big) or whose fds cannot be sent leaves
+     * nothing on the wire, and the call must then still get its one reply (the dispatcher's internal
+     * error). Counting it answered anyway made the fallback "already answered", and the client matched
+     * the next call's reply to this call.
+     */
+    const sendFinal = async (message: object, replyFds: readonly FdLike[]): Promise<void> => {
+      replied = true; // at once, so a second final reply racing this one is refused
+      try {
+        await conn.send(message, replyFds);
+      } catch (err) {
+        if (nothingSent(err)) replied = false;
+        throw err;
+      }
+    };
     const responder: CallResponder = {
       call,
       fds,
       signal: this.#abort.signal,
+      get answered() {
+        return replied;
+      },
       peerCredentials: () => conn.peerCredentials(),
       reply: async (parameters, options = {}) => {
         if (this.#detached) throw new VarlinkUsageError('the connection was upgraded');
         if (options.continues === true && !call.more) {
           throw new VarlinkUsageError(`${call.method} was called without "more": it takes exactly one reply`);
         }
-        if (!options.continues) {
-          if (replied) throw new VarlinkUsageError(`${call.method} was already answered`);
-          replied = true;
+        if (!options.continues && replied) throw new VarlinkUsageError(`${call.method} was already answered`);
+        if (call.oneway) {
+          if (!options.continues) replied = true;
+          return;
         }
-        if (call.oneway) return;
-        await conn.send(
-          replyMessage({ parameters, ...(options.continues ? { continues: true } : {}) }),
-          options.fds ?? [],
-        );
+        if (options.continues) {
+          await conn.send(replyMessage({ parameters, continues: true }), options.fds ?? []);
+          return;
+        }
+        await sendFinal(replyMessage({ parameters }), options.fds ?? []);
       },
       error: async (err) => {
         if (this.#detached) throw new VarlinkUsageError('the connection was upgraded');
         if (replied) throw new VarlinkUsageError(`${call.method} was already answered`);
-        replied = true;
+        if (call.oneway) {
+          replied = true;
+          errored = true;
+          return;
+        }
+        await sendFinal(replyMessage({ error: err.error, parameters: { ...err.parameters } }), []);
         errored = true;
-        if (call.oneway) return;
-        await conn.send(replyMessage({ error: err.error, parameters: { ...err.parameters } }));
       },
       upgrade: (parameters, replyFds = []) => {
         if (!call.upgrade) throw new VarlinkUsageError(`${call.method} was called without "upgrade"`);
@@ -219,3 +248,4 @@ export class ServiceConnection {
     this.#resolveDone();
   }
 }
+

@@ -4,9 +4,10 @@ import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
 import type { JsonRpcPeer } from '../jsonrpc/peer.js';
-import { connectVarlinkAddress, type VarlinkAddress } from './address.js';
+import { connectVarlinkAddress, VarlinkExecError, type VarlinkAddress } from './address.js';
 import { upgradeClientToFdPass, type FdPassUpgradeOptions } from './fdpass-upgrade-client.js';
 import {
+  nothingSent,
   VarlinkConnection,
   type VarlinkDetached,
   type VarlinkFdPassing,
@@ -16,6 +17,7 @@ import { VarlinkError } from './varlink-error.js';
 import { callMessage, checkReply, type VarlinkParameters, type VarlinkReply } from './varlink-message.js';
 import { VarlinkProtocolError } from './varlink-protocol-error.js';
 import { VarlinkUsageError } from './varlink-usage-error.js';
+import { splitQualifiedName } from './idl/varlink-names.js';
 
 /** Options of a {@link VarlinkClient}. */
 export interface VarlinkClientOptions {
@@ -73,6 +75,36 @@ interface PendingCall {
   fail(err: Error): void;
 }
 
+/** Resolves once `child` has exited, or after `ms`. */
+function waitForExit(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      child.off('exit', done);
+      resolve();
+    }
+    child.once('exit', done);
+  });
+}
+
+/**
+ * Why a call's method name or parameters cannot be sent, or `undefined`. A service closes the
+ * connection on parameters that are not an object, so such a call would cost every pending one; a
+ * method name that is not `interface.Method` can only be answered with an error.
+ */
+function checkCallArguments(method: unknown, parameters: unknown): VarlinkUsageError | undefined {
+  if (typeof method !== 'string' || splitQualifiedName(method) === undefined) {
+    const shown = typeof method === 'string' ? JSON.stringify(method.length > 80 ? `${method.slice(0, 80)}…` : method) : typeof method;
+    return new VarlinkUsageError(`not a qualified Varlink method name (interface.Method): ${shown}`);
+  }
+  if (parameters !== undefined && parameters !== null && (typeof parameters !== 'object' || Array.isArray(parameters))) {
+    return new VarlinkUsageError(`parameters of ${method} must be an object, not ${Array.isArray(parameters) ? 'an array' : typeof parameters}`);
+  }
+  return undefined;
+}
+
 /** How many unread `more` replies are buffered before reading from the service pauses. */
 const STREAM_HIGH_WATER = 64;
 
@@ -91,6 +123,9 @@ export class VarlinkClient implements AsyncDisposable {
   #upgrading = false;
   #closedError: Error | undefined;
   #child: ChildProcess | undefined;
+  #program = '';
+  /** close() or destroy() was called: the connection's end is ours, not the service's. */
+  #closing = false;
   #pausedBy = new Set<object>();
   readonly #closedPromise: Promise<void>;
   #resolveClosed!: () => void;
@@ -115,9 +150,10 @@ export class VarlinkClient implements AsyncDisposable {
   /** Connects to `unix:/path`, `unix:@abstract`, `tcp:host:port` or `exec:/path/to/service`. */
   static async connect(address: string | VarlinkAddress, options: VarlinkConnectOptions = {}): Promise<VarlinkClient> {
     const { signal, ...clientOptions } = options;
-    const { transport, child } = await connectVarlinkAddress(address, signal ? { signal } : {});
+    const { transport, child, program } = await connectVarlinkAddress(address, signal ? { signal } : {});
     const client = new VarlinkClient(transport, clientOptions);
     client.#child = child;
+    client.#program = program ?? '';
     return client;
   }
 
@@ -261,7 +297,7 @@ export class VarlinkClient implements AsyncDisposable {
    * call was written.
    */
   async send(method: string, parameters?: VarlinkParameters, options: Omit<VarlinkCallOptions, 'timeoutMs'> = {}): Promise<void> {
-    const err = this.#checkCanCall();
+    const err = this.#checkCanCall() ?? checkCallArguments(method, parameters);
     if (err) throw err;
     options.signal?.throwIfAborted();
     await this.#conn.send(callMessage(method, parameters, 'oneway'), options.fds ?? []);
@@ -328,12 +364,14 @@ export class VarlinkClient implements AsyncDisposable {
 
   /** Waits for outstanding writes, then closes the connection. Waiting calls reject. */
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#conn.close();
     this.#reap();
   }
 
   /** Closes at once. Waiting calls reject. */
   destroy(err?: Error): void {
+    this.#closing = true;
     this.#conn.destroy(err);
     this.#reap();
   }
@@ -357,11 +395,20 @@ export class VarlinkClient implements AsyncDisposable {
     options: VarlinkCallOptions,
     handlers: Pick<PendingCall, 'reply' | 'fail'>,
   ): PendingCall | Error {
-    const err = this.#checkCanCall();
+    const err = this.#checkCanCall() ?? checkCallArguments(method, parameters);
     if (err) return err;
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
     const flag = kind === 'call' ? undefined : kind;
+    const fds = options.fds ?? [];
+    // Encoded before the call takes a place in the reply queue: a call that cannot be sent (bad fds, no
+    // JSON form, too big) fails alone, and nothing is written for it.
+    let bytes: Buffer;
+    try {
+      bytes = this.#conn.encode(callMessage(method, parameters, flag), fds);
+    } catch (e) {
+      return e as Error;
+    }
     let timer: NodeJS.Timeout | undefined;
     const cleanup = (): void => {
       if (timer !== undefined) clearTimeout(timer);
@@ -392,12 +439,19 @@ export class VarlinkClient implements AsyncDisposable {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(new RequestTimeoutError(method, timeoutMs)), timeoutMs);
     this.#pending.push(entry);
-    this.#conn.send(callMessage(method, parameters, flag), options.fds ?? []).catch((e: Error) => {
-      // Not written: no reply will come for it, so it must leave the queue, or replies would shift.
-      if (e instanceof VarlinkUsageError) {
+    this.#conn.sendEncoded(bytes, fds).catch((e: Error) => {
+      // Not written (an fd that is not open: the transport fails just that write with EBADF): no reply
+      // will come for it, so it must leave the queue, or replies would shift. The connection stays.
+      if (nothingSent(e) && !this.#conn.closed) {
         const i = this.#pending.indexOf(entry);
         if (i >= 0) this.#pending.splice(i, 1);
-        if (!entry.abandoned) entry.fail(e);
+        if (entry.kind === 'upgrade') {
+          this.#upgrading = false;
+          this.#conn.setBoundedReads(false);
+        }
+        if (!entry.abandoned) {
+          entry.fail(new VarlinkUsageError(`${method} was not sent: an fd of the call is not open (${e.message})`, { cause: e }));
+        }
         return;
       }
       // A failed write means the connection is going away; #reap fails everything.
@@ -456,6 +510,18 @@ export class VarlinkClient implements AsyncDisposable {
 
   #onClosed(err: Error | undefined): void {
     this.#closedError = err;
+    const child = this.#child;
+    if (child !== undefined && !this.#closing && this.#pending.length > 0) {
+      // An exec: service went away with calls waiting: its exit (not found, crashed, exited) is the
+      // reason, not the socket's ECONNRESET. The exit event may trail the socket's end a little.
+      void waitForExit(child, 500).then(() => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          this.#closedError = VarlinkExecError.fromExit(this.#program, child.exitCode, child.signalCode, { cause: err });
+        }
+        this.#reap();
+      });
+      return;
+    }
     this.#reap();
   }
 

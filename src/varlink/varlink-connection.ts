@@ -134,16 +134,36 @@ export class VarlinkConnection implements AsyncDisposable {
 
   /**
    * Sends one message with `fds` attached to its first byte. Resolves when it was handed to the kernel.
-   * @throws {VarlinkUsageError} (synchronously checked, nothing sent) for fds this side may not send,
-   *   more than {@link VARLINK_MAX_FDS} fds, or a message over the size limit.
+   * @throws {VarlinkUsageError} (synchronously checked, nothing sent) for anything {@link encode} refuses.
    */
   send(message: object, fds: readonly FdLike[] = []): Promise<void> {
     if (this.closed) return Promise.reject(new TransportClosedError('Varlink connection is closed'));
-    if (fds.length > 0 && !this.#sendFds) {
-      return Promise.reject(new VarlinkUsageError('fd passing is not enabled for sending on this connection'));
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(message, fds);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    if (fds.length > VARLINK_MAX_FDS) {
-      return Promise.reject(new VarlinkUsageError(`a Varlink message carries at most ${VARLINK_MAX_FDS} fds`));
+    return this.sendEncoded(bytes, fds);
+  }
+
+  /**
+   * Checks and encodes a message for {@link sendEncoded}, sending nothing: callers that must know a
+   * message can go out before they commit to it (a client queueing a call for its reply) encode first.
+   * @throws {VarlinkUsageError} for fds this side may not send, fds that are not open `Fd`s or
+   *   descriptor numbers, more than {@link VARLINK_MAX_FDS} fds, a message that has no JSON form (a
+   *   cycle, nesting deeper than the JSON limit, NaN) or one over the size limit.
+   */
+  encode(message: object, fds: readonly FdLike[] = []): Buffer {
+    if (fds.length > 0 && !this.#sendFds) {
+      throw new VarlinkUsageError('fd passing is not enabled for sending on this connection');
+    }
+    if (fds.length > VARLINK_MAX_FDS) throw new VarlinkUsageError(`a Varlink message carries at most ${VARLINK_MAX_FDS} fds`);
+    // Checked here rather than left to the transport: its refusal would come as a failed write, which
+    // a client cannot tell from a dying connection, and one bad fd would cost every pending call.
+    for (const [i, fd] of fds.entries()) {
+      const problem = fdProblem(fd);
+      if (problem !== undefined) throw new VarlinkUsageError(`fd ${i} of the message ${problem}`);
     }
     let bytes: Buffer;
     try {
@@ -152,13 +172,20 @@ export class VarlinkConnection implements AsyncDisposable {
       bytes.write(text, 0);
       bytes[bytes.length - 1] = NUL;
     } catch (err) {
-      return Promise.reject(new VarlinkUsageError(`message cannot be encoded: ${(err as Error).message}`));
+      throw new VarlinkUsageError(`message cannot be encoded: ${(err as Error).message}`, { cause: err });
     }
     if (bytes.length - 1 > this.#maxMessageSize) {
-      return Promise.reject(
-        new VarlinkUsageError(`message of ${bytes.length - 1} bytes exceeds the limit of ${this.#maxMessageSize}`),
-      );
+      throw new VarlinkUsageError(`message of ${bytes.length - 1} bytes exceeds the limit of ${this.#maxMessageSize}`);
     }
+    return bytes;
+  }
+
+  /**
+   * Writes a message from {@link encode}. A rejection with code `EBADF` means one of `fds` was not an
+   * open descriptor and nothing was written; any other rejection means the connection is failing.
+   */
+  sendEncoded(bytes: Buffer, fds: readonly FdLike[] = []): Promise<void> {
+    if (this.closed) return Promise.reject(new TransportClosedError('Varlink connection is closed'));
     return this.#transport.write(bytes, fds);
   }
 
@@ -392,3 +419,19 @@ export class VarlinkConnection implements AsyncDisposable {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Whether a failed send left nothing on the wire: {@link VarlinkConnection.encode} refuses before
+ * writing (usage errors), and the transport fails only the one write whose fds are not open (EBADF
+ * before any byte went out). Anything else means the connection is going away.
+ */
+export function nothingSent(err: unknown): boolean {
+  return err instanceof VarlinkUsageError || (err as { code?: unknown } | null)?.code === 'EBADF';
+}
+
+/** Why `fd` cannot be sent, or `undefined` when it can (as far as can be told without a syscall). */
+function fdProblem(fd: unknown): string | undefined {
+  if (fd instanceof Fd) return fd.closed ? 'is closed or was taken' : undefined;
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff) return undefined;
+  return `is not a file descriptor: ${typeof fd === 'number' ? String(fd) : typeof fd}`;
+}

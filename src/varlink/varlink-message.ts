@@ -45,7 +45,8 @@ export function callMessage(
   const msg: { method: string; parameters?: VarlinkParameters; oneway?: true; more?: true; upgrade?: true } = {
     method,
   };
-  if (parameters !== undefined && Object.keys(parameters).length > 0) msg.parameters = parameters;
+  // null is "no parameters" on the wire too (UAPI.20).
+  if (parameters !== undefined && parameters !== null && Object.keys(parameters).length > 0) msg.parameters = parameters;
   if (flag !== undefined) msg[flag] = true;
   return msg;
 }

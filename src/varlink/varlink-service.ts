@@ -202,10 +202,12 @@ export class VarlinkService {
     let target: { reg: RegisteredInterface; method: VarlinkMethod; handler: VarlinkMethodHandler };
     try {
       target = this.#resolve(call.method, call.more, call.upgrade);
-      const bad = checkParameters(target.reg.iface, target.method.input, call.parameters);
+      // Decimal strings accepted for `int` become numbers (bigint beyond 2^53), as sd-varlink converts
+      // them: a handler must never see "1" where its IDL says int ("1" + 2 is "12").
+      const bad = checkParameters(target.reg.iface, target.method.input, call.parameters, { convertIntStrings: true });
       if (bad !== undefined) throw invalidParameter(bad.parameter || bad.field);
     } catch (err) {
-      await r.error(err as VarlinkError);
+      await this.#sendError(r, err as Error);
       return;
     }
     const { reg, method, handler } = target;
@@ -304,11 +306,24 @@ export class VarlinkService {
 
   async #sendError(r: CallResponder, err: Error): Promise<void> {
     if (r.signal.aborted) return; // the connection is gone: nobody to tell
+    let failure = err;
     if (err instanceof VarlinkError) {
-      await r.error(err).catch(() => undefined);
-      return;
+      try {
+        await r.error(err);
+        return;
+      } catch (sendErr) {
+        // Sent, or the connection is gone, or already answered: nothing more to say. Otherwise its
+        // parameters could not be encoded and nothing went out: the internal error still answers it.
+        if (r.answered || r.signal.aborted) return;
+        failure = sendErr as Error;
+      }
     }
-    this.#onError?.(err, r.call.method);
+    try {
+      this.#onError?.(failure, r.call.method);
+    } catch {
+      /* a failing observer must not cost the caller its reply */
+    }
+    // Has no parameters, so it can always be encoded: every call gets exactly one reply.
     await r.error(new VarlinkError(VARLINK_INTERNAL_ERROR, {})).catch(() => undefined);
   }
 
@@ -343,8 +358,18 @@ function unpack(result: VarlinkHandlerReply): { parameters: VarlinkParameters; f
   return { parameters: result ?? {}, fds: [] };
 }
 
+/**
+ * Closes the fds of a `withFds` reply once it went out (or could not). Never throws: it runs on the
+ * path that sends the call's one reply, and a throw there (an fd number that is not an fd) would skip
+ * the fallback error reply and leave the client waiting.
+ */
 function settle(result: VarlinkHandlerReply, sent: boolean): void {
-  if (result instanceof WithFds) result.settle(sent);
+  if (!(result instanceof WithFds)) return;
+  try {
+    result.settle(sent);
+  } catch {
+    /* an fd that cannot be closed is not one we could have sent either */
+  }
 }
 
 function isAsyncIterator(v: unknown): v is AsyncIterator<VarlinkHandlerReply, VarlinkHandlerReply> {

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoFdLeaks } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
@@ -12,10 +13,23 @@ const TSX = ['--import', 'tsx'];
 
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+
+/** Stops what a test started and waits until every child has exited, so their pipes are closed. */
+async function stopChildren(): Promise<void> {
+  const running = children.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = running.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve())));
+  for (const c of running) c.kill('SIGTERM');
+  await Promise.all(exited);
   for (const f of cleanups.splice(0)) f();
+}
+
+beforeAll(async () => {
+  // The first child process of a process sets up libuv's SIGCHLD handling, which keeps fds open for
+  // good: spawn one before counting, so that does not count as a test's leak.
+  await new Promise<void>((resolve) => spawn('true', { stdio: 'ignore' }).once('close', () => resolve()));
 });
+// Every fd a test opened (sockets, the children's stdout/stderr pipes) is closed once its children are gone.
+expectNoFdLeaks({ cleanup: stopChildren, timeoutMs: 2000 });
 
 function requireGoCertification(): void {
   if (!existsSync(GO_CERT)) {

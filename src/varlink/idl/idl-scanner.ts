@@ -19,6 +19,16 @@ const WHITESPACE = /[ \t\u00A0\uFEFF\u1680\u180E\u2000-\u200A\u202F\u205F\u3000]
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 const WORD_CHAR = /[A-Za-z0-9_]/;
 const INTERFACE_NAME_CHAR = /[A-Za-z0-9.\-]/;
+// Sticky, and bounded so a long run is not copied just to be cut.
+const WORD = /[A-Za-z0-9_]{1,41}/y;
+
+/** The most characters of source text an error message quotes. */
+export const QUOTE_MAX = 40;
+
+/** `text`, cut to {@link QUOTE_MAX} characters with `…` when longer: for quoting source in messages. */
+export function quoteExcerpt(text: string): string {
+  return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text;
+}
 
 /**
  * Character-level cursor over IDL text for the parser: skips whitespace and comments (collecting
@@ -111,11 +121,16 @@ export class IdlScanner {
     this.pos -= word.length;
   }
 
-  /** Describes the upcoming token for error messages: a word, a character, or the end. */
+  /**
+   * Describes the upcoming token for error messages: a word (cut to {@link QUOTE_MAX} characters), a
+   * character, or the end. IDL may come from a remote service, and a megabyte of garbage must not
+   * become a megabyte of error message.
+   */
   describeNext(): string {
     if (this.atEnd) return 'end of input';
-    const word = this.text.slice(this.pos).match(/^[A-Za-z0-9_]+/);
-    if (word) return `'${word[0]}'`;
+    WORD.lastIndex = this.pos;
+    const word = WORD.exec(this.text);
+    if (word) return `'${quoteExcerpt(word[0])}'`;
     const c = String.fromCodePoint(this.text.codePointAt(this.pos) as number);
     if (LINE_BREAK.test(c)) return 'line break';
     return JSON.stringify(c);

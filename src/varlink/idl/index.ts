@@ -34,6 +34,7 @@ export {
 export {
   parseVarlinkJson,
   stringifyVarlinkJson,
+  VARLINK_JSON_MAX_DEPTH,
   VarlinkJsonError,
   type VarlinkJsonValue,
 } from './varlink-json.js';

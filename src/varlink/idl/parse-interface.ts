@@ -11,8 +11,16 @@ import type {
   VarlinkType,
   VarlinkTypeAlias,
 } from './idl-types.js';
-import { IdlScanner, type SourcePosition, type Trivia } from './idl-scanner.js';
+import { IdlScanner, quoteExcerpt, type SourcePosition, type Trivia } from './idl-scanner.js';
 import { isVarlinkFieldName, isVarlinkInterfaceName, isVarlinkMemberName } from './varlink-names.js';
+
+/**
+ * The deepest nesting of type expressions (`[]`, `?`, `[string]`, anonymous structs and enums) an IDL
+ * may use. The parser, the formatter and the validator all recurse per level, and IDL can come from a
+ * remote service (`GetInterfaceDescription`), so thousands of `[]` must be an IDL error, not a stack
+ * overflow. Real interfaces nest a handful of levels.
+ */
+export const VARLINK_IDL_MAX_NESTING = 256;
 
 const PRIMITIVES = new Set(['bool', 'int', 'float', 'string', 'object', 'any']);
 
@@ -45,6 +53,8 @@ interface NamedTypeUse {
 class InterfaceParser {
   private readonly scanner: IdlScanner;
   private readonly typeUses: NamedTypeUse[] = [];
+  /** Type expressions currently open (see {@link VARLINK_IDL_MAX_NESTING}). */
+  private nesting = 0;
 
   constructor(text: string) {
     this.scanner = new IdlScanner(text);
@@ -63,7 +73,7 @@ class InterfaceParser {
     const name = s.readInterfaceNameCandidate();
     if (!isVarlinkInterfaceName(name)) {
       if (name === '') throw s.errorHere('expected interface name');
-      throw s.errorAt(nameAt, `invalid interface name '${name}'`);
+      throw s.errorAt(nameAt, `invalid interface name '${quoteExcerpt(name)}'`);
     }
 
     const members: VarlinkMember[] = [];
@@ -76,7 +86,7 @@ class InterfaceParser {
       if (previous) {
         throw s.errorAt(
           at,
-          `duplicate member name '${member.name}' (first declared at line ${previous.line}, column ${previous.column})`,
+          `duplicate member name '${quoteExcerpt(member.name)}' (first declared at line ${previous.line}, column ${previous.column})`,
         );
       }
       firstSeen.set(member.name, at);
@@ -96,7 +106,7 @@ class InterfaceParser {
     for (const use of this.typeUses) {
       if (!types.has(use.name)) {
         const what = methods.has(use.name) || errors.has(use.name) ? 'is not a type' : 'is not defined';
-        throw s.errorAt(use.at, `type '${use.name}' ${what}`);
+        throw s.errorAt(use.at, `type '${quoteExcerpt(use.name)}' ${what}`);
       }
     }
     return withDoc({ name, members, types, methods, errors }, lead.docs);
@@ -162,7 +172,7 @@ class InterfaceParser {
     const name = s.readWord();
     if (name === '') throw s.errorHere(`expected ${what}`);
     if (!isVarlinkMemberName(name)) {
-      throw s.errorAt(at, `invalid ${what} '${name}': must start with an uppercase letter and contain only letters and digits`);
+      throw s.errorAt(at, `invalid ${what} '${quoteExcerpt(name)}': must start with an uppercase letter and contain only letters and digits`);
     }
     return name;
   }
@@ -175,7 +185,7 @@ class InterfaceParser {
     if (!isVarlinkFieldName(name)) {
       throw s.errorAt(
         at,
-        `invalid ${what} '${name}': must start with a letter, contain letters and digits, and use '_' only singly between them`,
+        `invalid ${what} '${quoteExcerpt(name)}': must start with a letter, contain letters and digits, and use '_' only singly between them`,
       );
     }
     return name;
@@ -204,7 +214,7 @@ class InterfaceParser {
       const name = this.readFieldName(mode === 'enum' ? 'enum value name' : 'field name');
       const previous = seen.get(name);
       if (previous) {
-        throw s.errorAt(at, `duplicate ${mode === 'enum' ? 'enum value' : 'field'} '${name}' (first at line ${previous.line}, column ${previous.column})`);
+        throw s.errorAt(at, `duplicate ${mode === 'enum' ? 'enum value' : 'field'} '${quoteExcerpt(name)}' (first at line ${previous.line}, column ${previous.column})`);
       }
       seen.set(name, at);
       s.skipTrivia();
@@ -226,7 +236,26 @@ class InterfaceParser {
     return mode === 'struct' ? { kind: 'struct', fields } : { kind: 'enum', values };
   }
 
+  /**
+   * Opens one level of type nesting; refuses the level past {@link VARLINK_IDL_MAX_NESTING}. Every
+   * recursion (array, map, nullable, a field of an anonymous struct) passes through parseType, so
+   * counting there bounds the stack.
+   */
+  private enter(): void {
+    if (++this.nesting > VARLINK_IDL_MAX_NESTING) {
+      const s = this.scanner;
+      throw s.errorAt(s.position(), `types nested deeper than ${VARLINK_IDL_MAX_NESTING} levels`);
+    }
+  }
+
   private parseType(): VarlinkType {
+    this.enter();
+    const type = this.parseTypeLevel();
+    this.nesting--;
+    return type;
+  }
+
+  private parseTypeLevel(): VarlinkType {
     const s = this.scanner;
     if (s.accept('?')) {
       s.skipTrivia();

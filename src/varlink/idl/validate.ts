@@ -7,6 +7,13 @@ export interface ValidateOptions {
    * parameters) or `'ignore'` (what a client should do with replies, so services can grow).
    */
   readonly unknownFields?: 'reject' | 'ignore';
+  /**
+   * Replace, in place, every decimal string accepted for an `int` (at any depth: struct fields, array
+   * elements, map values, nullable) by a number, or a bigint when beyond ±(2^53−1), so code reading the
+   * value sees numbers for `int` however the peer wrote them. Only done when the whole value conforms.
+   * Default `false` (the value is not touched).
+   */
+  readonly convertIntStrings?: boolean;
 }
 
 /** One step of a path into a value: a field or map key, or an array index. */
@@ -48,8 +55,18 @@ export function checkValue(
   value: unknown,
   options: ValidateOptions = {},
 ): VarlinkValidationError | undefined {
-  const problem = new Checker(iface, options.unknownFields ?? 'reject').check(type, value);
-  return problem && new VarlinkValidationError(problem.path, problem.reason);
+  const checker = new Checker(iface, options.unknownFields ?? 'reject');
+  let problem: Problem | undefined;
+  try {
+    problem = checker.check(type, value);
+  } catch (err) {
+    // A value nested deeper than the stack (only built locally: received JSON is depth-limited).
+    if (!(err instanceof RangeError)) throw err;
+    problem = { path: [], reason: 'is nested too deeply to check' };
+  }
+  if (problem) return new VarlinkValidationError(problem.path, problem.reason);
+  if (options.convertIntStrings === true) for (const site of checker.intStrings) site.convert();
+  return undefined;
 }
 
 /**
@@ -103,9 +120,16 @@ function fieldNames(struct: VarlinkStructType): ReadonlySet<string> {
   return names;
 }
 
+/** Where a decimal string stands for an `int`: converted only after the whole value was checked. */
+interface IntStringSite {
+  convert(): void;
+}
+
 class Checker {
   // One shared path, pushed and popped on the way down; copied only when a problem is found.
   private readonly path: VarlinkValuePathSegment[] = [];
+  /** Decimal strings found where the type is `int`, with the container that holds each. */
+  readonly intStrings: IntStringSite[] = [];
 
   constructor(
     private readonly iface: VarlinkInterface,
@@ -148,7 +172,7 @@ class Checker {
       case 'array': {
         if (!Array.isArray(value)) return mismatch(path, 'array', value);
         for (let i = 0; i < value.length; i++) {
-          const problem = this.checkChild(i, type.element, value[i]);
+          const problem = this.checkChild(i, type.element, value[i], value);
           if (problem) return problem;
         }
         return undefined;
@@ -158,7 +182,7 @@ class Checker {
         if (!isPlainObject(value)) return mismatch(path, type.kind === 'set' ? 'set (object)' : 'map (object)', value);
         const element: VarlinkType = type.kind === 'map' ? type.value : EMPTY_STRUCT;
         for (const [key, item] of Object.entries(value)) {
-          const problem = this.checkChild(key, element, item);
+          const problem = this.checkChild(key, element, item, value);
           if (problem) return problem;
         }
         return undefined;
@@ -168,18 +192,38 @@ class Checker {
     }
   }
 
-  private checkChild(segment: VarlinkValuePathSegment, type: VarlinkType, value: unknown): Problem | undefined {
+  /** Checks `container[segment]`, remembering it when it is a decimal string standing for an `int`. */
+  private checkChild(
+    segment: VarlinkValuePathSegment,
+    type: VarlinkType,
+    value: unknown,
+    container: Record<string, unknown> | unknown[],
+  ): Problem | undefined {
     this.path.push(segment);
     const problem = this.check(type, value);
     this.path.pop();
+    if (problem === undefined && typeof value === 'string' && this.isInt(type)) {
+      this.intStrings.push({
+        convert: () => {
+          const n = intFromDecimal(value);
+          // defineProperty: a map key may be "__proto__", which plain assignment would treat as the prototype.
+          if (Array.isArray(container)) container[segment as number] = n;
+          else Object.defineProperty(container, segment, { value: n, writable: true, enumerable: true, configurable: true });
+        },
+      });
+    }
     return problem;
+  }
+
+  private isInt(type: VarlinkType): boolean {
+    return type.kind === 'int' || (type.kind === 'nullable' && type.type.kind === 'int');
   }
 
   private checkStruct(type: VarlinkStructType, value: unknown): Problem | undefined {
     if (!isPlainObject(value)) return mismatch(this.path, 'struct (object)', value);
     for (const field of type.fields) {
       const item = Object.hasOwn(value, field.name) ? value[field.name] : undefined;
-      const problem = this.checkChild(field.name, field.type, item);
+      const problem = this.checkChild(field.name, field.type, item, value);
       if (problem) return problem;
     }
     if (this.unknownFields === 'reject') {
@@ -213,6 +257,13 @@ function checkInt(value: unknown, path: readonly VarlinkValuePathSegment[]): Pro
   }
   if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return { path: [...path], reason: `${big} is outside the 64-bit integer range` };
   return undefined;
+}
+
+/** A checked decimal `int` string as a number when exact, else a bigint ("-0" becomes 0). */
+function intFromDecimal(text: string): number | bigint {
+  const n = Number(text);
+  if (Number.isSafeInteger(n)) return n === 0 ? 0 : n;
+  return BigInt(text);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

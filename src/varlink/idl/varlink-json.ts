@@ -23,12 +23,25 @@ export class VarlinkJsonError extends Error {
 const MAY_HOLD_BIG_INT = /\d{16}/;
 
 /**
+ * The deepest nesting of arrays and objects (the message envelope included) that Varlink JSON is
+ * parsed from or written to, in both directions. Without one limit the two directions disagreed:
+ * `JSON.parse` read 200,000 levels that `JSON.stringify` could not write back (a stack overflow at
+ * about 4,000 with a replacer), so a service echoing a value it had accepted could not reply. 2,048
+ * leaves every recursive walk here (validator, lossless parser, fallback writer) far from the stack
+ * limit, and is far deeper than any real interface nests.
+ */
+export const VARLINK_JSON_MAX_DEPTH = 2048;
+
+/**
  * Parses JSON text like `JSON.parse`, except that integer literals (no fraction, no exponent) outside
  * the safe range become `bigint`. Text without a run of 16 digits takes the native fast path.
  *
- * @throws {VarlinkJsonError} on malformed text.
+ * @throws {VarlinkJsonError} on malformed text, or nesting deeper than {@link VARLINK_JSON_MAX_DEPTH}.
  */
 export function parseVarlinkJson(text: string): VarlinkJsonValue {
+  // Checked before parsing, so a too-deep message is refused before anything is built from it. Text
+  // shorter than twice the limit cannot nest that deep (every level takes an opening and a closing byte).
+  if (text.length > 2 * VARLINK_JSON_MAX_DEPTH && nestsDeeperThan(text, VARLINK_JSON_MAX_DEPTH)) throw tooDeep();
   if (!MAY_HOLD_BIG_INT.test(text)) {
     try {
       return JSON.parse(text) as VarlinkJsonValue;
@@ -43,20 +56,24 @@ export function parseVarlinkJson(text: string): VarlinkJsonValue {
  * Writes a value as compact JSON like `JSON.stringify`, except that `bigint` is written as a plain
  * integer. Non-finite numbers are refused rather than written as `null`: Varlink forbids them.
  *
- * @throws {VarlinkJsonError} for NaN/Infinity, cycles, or a top-level value with no JSON form.
+ * @throws {VarlinkJsonError} for NaN/Infinity, cycles, nesting deeper than {@link VARLINK_JSON_MAX_DEPTH},
+ *   or a top-level value with no JSON form.
  */
 export function stringifyVarlinkJson(value: unknown): string {
   try {
     const text = JSON.stringify(value, rejectNonFinite);
     if (text === undefined) throw new VarlinkJsonError(`${typeof value} has no JSON form`);
+    // The native writer has no depth limit of its own below its stack: hold it to the parser's.
+    if (text.length > 2 * VARLINK_JSON_MAX_DEPTH && nestsDeeperThan(text, VARLINK_JSON_MAX_DEPTH)) throw tooDeep();
     return text;
   } catch (e) {
     if (e instanceof VarlinkJsonError) throw e;
-    // JSON.stringify throws a TypeError on bigint (and on cycles); the slow path handles bigint.
-    if (!(e instanceof TypeError)) throw e;
+    // JSON.stringify throws a TypeError on bigint (and on cycles) and a RangeError when it runs out of
+    // stack; the slow path handles bigint and reports cycles and depth as VarlinkJsonError.
+    if (!(e instanceof TypeError) && !(e instanceof RangeError)) throw e;
   }
   const out: string[] = [];
-  writeValue(out, value, new Set(), '');
+  writeValue(out, value, new Set(), '', 0);
   const text = out.join('');
   if (text === '') throw new VarlinkJsonError(`${typeof value} has no JSON form`);
   return text;
@@ -68,7 +85,7 @@ function rejectNonFinite(_key: string, v: unknown): unknown {
 }
 
 /** Appends the JSON of `value` to `out`; appends nothing for values JSON omits (undefined, functions). */
-function writeValue(out: string[], input: unknown, stack: Set<object>, key: string): void {
+function writeValue(out: string[], input: unknown, stack: Set<object>, key: string, depth: number): void {
   let value = input;
   if (typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON: (key: string) => unknown }).toJSON(key);
@@ -96,15 +113,17 @@ function writeValue(out: string[], input: unknown, stack: Set<object>, key: stri
   }
   const obj = value as object;
   if (stack.has(obj)) throw new VarlinkJsonError('cannot serialize a cyclic structure');
+  if (depth >= VARLINK_JSON_MAX_DEPTH) throw tooDeep();
   stack.add(obj);
   if (Array.isArray(obj)) {
     out.push('[');
-    obj.forEach((item: unknown, i) => {
+    // A plain loop, not forEach: one stack frame per level instead of three.
+    for (let i = 0; i < obj.length; i++) {
       if (i > 0) out.push(',');
       const before = out.length;
-      writeValue(out, item, stack, String(i));
+      writeValue(out, obj[i] as unknown, stack, String(i), depth + 1);
       if (out.length === before) out.push('null');
-    });
+    }
     out.push(']');
   } else {
     out.push('{');
@@ -113,7 +132,7 @@ function writeValue(out: string[], input: unknown, stack: Set<object>, key: stri
       const mark = out.length;
       out.push(first ? '' : ',', JSON.stringify(k), ':');
       const before = out.length;
-      writeValue(out, v, stack, k);
+      writeValue(out, v, stack, k, depth + 1);
       if (out.length === before) {
         out.length = mark; // the member has no JSON form: drop it, as JSON.stringify does
       } else {
@@ -125,12 +144,45 @@ function writeValue(out: string[], input: unknown, stack: Set<object>, key: stri
   stack.delete(obj);
 }
 
+function tooDeep(): VarlinkJsonError {
+  return new VarlinkJsonError(`JSON nested deeper than ${VARLINK_JSON_MAX_DEPTH} levels`);
+}
+
+/**
+ * Whether JSON text opens more than `max` arrays or objects at once. Only counts brackets outside
+ * strings; malformed text is left to the parser (at worst this answers for a prefix of it).
+ */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Jump to the closing quote: one that is preceded by an even number of backslashes.
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return false;
+        let backslashes = 0;
+        while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+        i = q;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const JSON_WHITESPACE = /[ \t\n\r]*/y;
 
 /** A small recursive-descent JSON parser, used only when the text may hold big integers. */
 class LosslessJsonParser {
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -139,7 +191,8 @@ class LosslessJsonParser {
     try {
       value = this.parseValue();
     } catch (e) {
-      if (e instanceof RangeError) throw new VarlinkJsonError('JSON nested too deeply');
+      // Depth is limited before the stack is; this stays for a caller already deep in its own stack.
+      if (e instanceof RangeError) throw tooDeep();
       throw e;
     }
     this.skipWhitespace();
@@ -169,11 +222,13 @@ class LosslessJsonParser {
   }
 
   private parseObject(): VarlinkJsonValue {
+    this.enter();
     this.pos++; // {
     const obj: Record<string, VarlinkJsonValue> = {};
     this.skipWhitespace();
     if (this.text[this.pos] === '}') {
       this.pos++;
+      this.depth--;
       return obj;
     }
     for (;;) {
@@ -188,26 +243,38 @@ class LosslessJsonParser {
       Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
       this.skipWhitespace();
       const c = this.text[this.pos++];
-      if (c === '}') return obj;
+      if (c === '}') {
+        this.depth--;
+        return obj;
+      }
       if (c !== ',') throw this.fail("expected ',' or '}'", -1);
     }
   }
 
   private parseArray(): VarlinkJsonValue {
+    this.enter();
     this.pos++; // [
     const arr: VarlinkJsonValue[] = [];
     this.skipWhitespace();
     if (this.text[this.pos] === ']') {
       this.pos++;
+      this.depth--;
       return arr;
     }
     for (;;) {
       arr.push(this.parseValue());
       this.skipWhitespace();
       const c = this.text[this.pos++];
-      if (c === ']') return arr;
+      if (c === ']') {
+        this.depth--;
+        return arr;
+      }
       if (c !== ',') throw this.fail("expected ',' or ']'", -1);
     }
+  }
+
+  private enter(): void {
+    if (++this.depth > VARLINK_JSON_MAX_DEPTH) throw tooDeep();
   }
 
   private parseString(): string {
