@@ -1,5 +1,5 @@
 import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
-import { Fd, type FdLike } from '../transport/fd.js';
+import { Fd, checkFds, type FdLike } from '../transport/fd.js';
 import { WRITTEN, type PeerCredentials, type Transport } from '../transport/transport.js';
 import { ConnectionClosedError } from './connection-closed-error.js';
 import { ErrorCodes } from './error-codes.js';
@@ -46,11 +46,17 @@ export interface RequestOptions {
   /**
    * Fds sent with the request, positionally. They are borrowed: keep them open until the request
    * settles (an aborted request that carries fds settles only once its write completed or failed).
+   * Every entry must be an open `Fd` or an integer 0…2**31-1; otherwise the request rejects with
+   * `InvalidFdError` (`FdClosedError` for a closed `Fd`) and nothing is sent.
    */
   readonly fds?: readonly FdLike[];
   /** Aborting rejects the request with the signal's reason; a late response is dropped (fds closed). */
   readonly signal?: AbortSignal;
-  /** Rejects with {@link RequestTimeoutError} when no response came within this many ms. */
+  /**
+   * Rejects with {@link RequestTimeoutError} when no response came within this many ms: a finite
+   * number 0…2**31-1 (setTimeout's range), else the call throws a RangeError. `0` means no timeout,
+   * like leaving it out.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -105,6 +111,25 @@ function checkParams(params: unknown): asserts params is JsonRpcParams | undefin
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
     throw new TypeError('params must be an array, an object or undefined');
   }
+}
+
+/** The method name of a call; JavaScript callers can pass anything, and a non-string would be sent as is. */
+function methodName(method: unknown): string {
+  const name = typeof method === 'object' && method !== null ? (method as { name?: unknown }).name : method;
+  if (typeof name !== 'string') throw new TypeError(`method must be a string or a MethodDescriptor, not ${name === null ? 'null' : typeof name}`);
+  return name;
+}
+
+/** setTimeout fires after 1 ms for longer delays, so a larger timeout would fail the request at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A request's timeout in ms, or `undefined` for none (option absent or 0). */
+function checkTimeout(timeoutMs: unknown): number | undefined {
+  if (timeoutMs === undefined || timeoutMs === 0) return undefined;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new RangeError(`timeoutMs must be a number from 0 (no timeout) to ${MAX_TIMEOUT_MS}, not ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
 }
 
 function errorObject(error: unknown): JsonRpcErrorObject {
@@ -233,20 +258,24 @@ export class JsonRpcPeer implements AsyncDisposable {
     params?: unknown,
     options: RequestOptions = {},
   ): Promise<Response<unknown>> {
-    const name = typeof method === 'string' ? method : method.name;
+    const fds = options.fds ?? NO_FDS;
+    let checked: { readonly name: string; readonly timeoutMs: number | undefined };
     try {
+      checked = { name: methodName(method), timeoutMs: checkTimeout(options.timeoutMs) };
       checkParams(params);
+      // All fds are checked before the request gets an id: a bad one fails only this call, unsent.
+      checkFds(fds);
       if (this.#state !== 'open') throw this.#closedError('peer is closed');
       options.signal?.throwIfAborted();
     } catch (error) {
       return Promise.reject(error);
     }
-    const fds = options.fds ?? NO_FDS;
+    const { name, timeoutMs } = checked;
     const id = this.#nextId++;
     const message: Record<string, unknown> = { jsonrpc: '2.0', method: name, id };
     if (params !== undefined) message['params'] = params;
 
-    if (options.signal === undefined && options.timeoutMs === undefined) {
+    if (options.signal === undefined && timeoutMs === undefined) {
       // The common case: no abort or timer to clean up, so no wrappers around resolve/reject.
       return new Promise<Response<unknown>>((resolve, reject) => {
         this.#pending.set(id, { method: name, resolve, reject });
@@ -274,7 +303,7 @@ export class JsonRpcPeer implements AsyncDisposable {
       let timer: NodeJS.Timeout | undefined;
       let written = false;
       let sendSettled: Promise<unknown> = Promise.resolve();
-      const { signal, timeoutMs } = options;
+      const { signal } = options;
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -328,13 +357,15 @@ export class JsonRpcPeer implements AsyncDisposable {
     params?: unknown,
     options: NotifyOptions = {},
   ): Promise<void> {
+    const name = methodName(method);
     checkParams(params);
+    const fds = options.fds ?? NO_FDS;
+    checkFds(fds);
     if (this.#state !== 'open') throw this.#closedError('peer is closed');
-    const name = typeof method === 'string' ? method : method.name;
     const message: Record<string, unknown> = { jsonrpc: '2.0', method: name };
     if (params !== undefined) message['params'] = params;
     try {
-      await this.#channel.send(message, options.fds ?? []);
+      await this.#channel.send(message, fds);
     } catch (error) {
       throw this.#channel.closed ? this.#closedError('connection closed before the notification was sent', error) : error;
     }
@@ -529,7 +560,12 @@ export class JsonRpcPeer implements AsyncDisposable {
 
   /** A handler's call is over (its response written, or not sendable): release its slot and fds. */
   #answered(attached: WithFds<unknown> | undefined, fds: Fd[], sent: boolean): void {
-    attached?.settle(sent);
+    try {
+      attached?.settle(sent);
+    } catch {
+      // settle() does not throw; should it ever, the slot below must still be released (a graceful
+      // close would wait forever) and nothing may escape into the response write's promise chain.
+    }
     Fd.closeAll(fds);
     this.#inFlight--;
     this.#drainBacklog();

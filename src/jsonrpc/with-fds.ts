@@ -1,4 +1,4 @@
-import { Fd, type FdLike } from '../transport/fd.js';
+import { Fd, checkFds, isFdNumber, type FdLike } from '../transport/fd.js';
 
 /** Options of {@link withFds}. */
 export interface WithFdsOptions {
@@ -20,10 +20,22 @@ export class WithFds<R> {
   #settle!: (sent: boolean) => void;
   #settled = false;
 
+  /**
+   * Throws `InvalidFdError` (or `FdClosedError`) when an entry is not an open `Fd` or an
+   * integer 0…2**31-1: found here, inside the handler, the caller gets a -32603 naming the bad fd
+   * instead of a failed send (or, for values a typed array coerces, the wrong fd sent). With
+   * `close: true` the valid fds are closed before throwing: ownership passed at this call.
+   */
   constructor(result: R, fds: readonly FdLike[], options: WithFdsOptions = {}) {
     this.result = result;
-    this.fds = [...fds];
     this.close = options.close ?? true;
+    try {
+      checkFds(fds);
+    } catch (error) {
+      if (this.close && Array.isArray(fds)) closeQuietly(fds);
+      throw error;
+    }
+    this.fds = [...fds];
     this.sent = new Promise<boolean>((resolve) => {
       this.#settle = resolve;
     });
@@ -37,10 +49,20 @@ export class WithFds<R> {
   settle(sent: boolean): void {
     if (this.#settled) return;
     this.#settled = true;
-    if (this.close) {
-      for (const fd of this.fds) (typeof fd === 'number' ? new Fd(fd) : fd).close();
-    }
+    if (this.close) closeQuietly(this.fds);
     this.#settle(sent);
+  }
+}
+
+/**
+ * Closes the valid entries of `fds` and skips the rest. Never throws: it runs where the peer releases a
+ * handler slot, and a throw there would leave the slot taken (a graceful close waiting forever) and
+ * surface as an unhandled rejection.
+ */
+function closeQuietly(fds: readonly unknown[]): void {
+  for (const fd of fds) {
+    if (fd instanceof Fd) fd.close();
+    else if (isFdNumber(fd)) new Fd(fd).close();
   }
 }
 
@@ -49,7 +71,8 @@ export class WithFds<R> {
  *
  * By default the library owns the fds from here on and closes them after the write (also when the
  * request was a notification or the connection died). Received fds (`ctx.fds`) may be returned as they
- * are: the library closes them only after the response was written.
+ * are: the library closes them only after the response was written. Throws `InvalidFdError` for an
+ * entry that is not an open `Fd` or an fd number (see {@link WithFds} constructor).
  */
 export function withFds<R>(result: R, fds: readonly FdLike[], options?: WithFdsOptions): WithFds<R> {
   return new WithFds(result, fds, options);

@@ -1,6 +1,40 @@
 import { closeSync } from 'node:fs';
 import { loadedAddon } from './native.js';
 
+/** Largest descriptor number: fds are C ints, and sendmsg's fd array is an `Int32Array`. */
+export const MAX_FD = 2 ** 31 - 1;
+
+/**
+ * A value that cannot stand for a file descriptor: not an integer in 0…2**31-1, or not a number or an
+ * {@link Fd} at all. Checked before anything is written, because coercing such a value (as a typed
+ * array would) silently turns `'abc'`, `true` or `1.5` into fds 0 or 1 and sends stdin or stdout.
+ */
+export class InvalidFdError extends RangeError {
+  override readonly name: string = 'InvalidFdError';
+  readonly code: string = 'ERR_INVALID_FD';
+}
+
+/** An {@link Fd} was used after it was closed or taken. An {@link InvalidFdError}: it cannot be sent either. */
+export class FdClosedError extends InvalidFdError {
+  override readonly name: string = 'FdClosedError';
+  override readonly code: string = 'ERR_FD_CLOSED';
+  constructor(message = 'fd is closed or was taken') {
+    super(message);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'object' && value !== null) return Object.prototype.toString.call(value);
+  return String(value);
+}
+
+/** True when `n` is a valid descriptor number (an integer 0…{@link MAX_FD}). */
+export function isFdNumber(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_FD;
+}
+
 /**
  * An owned file descriptor.
  *
@@ -13,13 +47,13 @@ export class Fd implements Disposable {
 
   /** Wraps `fd`, taking ownership of it. */
   constructor(fd: number) {
-    if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`not a file descriptor: ${String(fd)}`);
+    if (!isFdNumber(fd)) throw new InvalidFdError(`not a file descriptor: ${describe(fd)}`);
     this.#fd = fd;
   }
 
-  /** The descriptor number. Throws once the fd was closed or taken. */
+  /** The descriptor number. Throws {@link FdClosedError} once the fd was closed or taken. */
   get value(): number {
-    if (this.#fd < 0) throw new Error('fd is closed or was taken');
+    if (this.#fd < 0) throw new FdClosedError();
     return this.#fd;
   }
 
@@ -70,7 +104,22 @@ export class Fd implements Disposable {
 /** Something that stands for an fd to send: an owned {@link Fd} (borrowed for the send) or a raw number. */
 export type FdLike = Fd | number;
 
-/** The raw number of an {@link FdLike}. */
+/**
+ * The raw number of an {@link FdLike}. Throws {@link InvalidFdError} for anything that is not an integer
+ * 0…{@link MAX_FD} or an {@link Fd} (callers may pass untyped values: JavaScript, JSON, `as any`), and
+ * {@link FdClosedError} for a closed or taken `Fd`.
+ */
 export function fdNumber(fd: FdLike): number {
-  return typeof fd === 'number' ? fd : fd.value;
+  if (fd instanceof Fd) return fd.value;
+  if (isFdNumber(fd)) return fd;
+  throw new InvalidFdError(`not a file descriptor: ${describe(fd)}`);
+}
+
+/**
+ * Checks every entry of `fds` ({@link fdNumber}) without sending anything, so a write with one bad fd
+ * fails as a whole before any byte or descriptor leaves. Throws on the first bad entry.
+ */
+export function checkFds(fds: readonly FdLike[]): void {
+  if (!Array.isArray(fds)) throw new InvalidFdError(`fds must be an array, not ${describe(fds)}`);
+  for (const fd of fds) fdNumber(fd);
 }

@@ -1,7 +1,7 @@
 import { openSync, readFileSync, constants as fsConstants } from 'node:fs';
 import { Fd, fdNumber } from './fd.js';
 import type { FdLike } from './fd.js';
-import { SystemError, TransportClosedError } from './system-error.js';
+import { SystemError, TransportClosedError, TransportStateError } from './system-error.js';
 import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
 
 /** Options of {@link memoryTransportPair}; they apply to both directions. */
@@ -174,7 +174,7 @@ export class MemoryTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== null) throw new Error('transport already started');
+    if (this.#handlers !== null) throw new TransportStateError('transport already started');
     this.#handlers = handlers;
     this.#pair.schedule();
   }
@@ -184,11 +184,17 @@ export class MemoryTransport implements Transport {
     if (this.#txShut || this.#ending.length > 0) {
       return Promise.reject(new SystemError('sendmsg', 'EPIPE', 32, 'writing side was shut down'));
     }
-    if (fds.length > 0 && bytes.length === 0) {
+    let numbers: number[];
+    try {
+      // Every fd is checked before anything is queued: one bad entry fails the whole write, unsent.
+      numbers = Array.from(fds, (fd) => fdNumber(fd));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (numbers.length > 0 && bytes.length === 0) {
       return Promise.reject(new SystemError('sendmsg', 'EINVAL', 22, 'fds need at least one byte to ride on'));
     }
     const perSend = this.#options.maxFdsPerSend ?? 253;
-    const numbers = fds.map(fdNumber);
     if (numbers.length > perSend && options.filler === undefined) {
       return Promise.reject(new SystemError('sendmsg', 'EINVAL', 22, `more than ${perSend} fds need a filler byte`));
     }

@@ -24,3 +24,9 @@ export class TransportClosedError extends Error {
     super(message);
   }
 }
+
+/** A transport was used in a state that does not allow the call (e.g. `start()` a second time). */
+export class TransportStateError extends Error {
+  override readonly name = 'TransportStateError';
+  readonly code = 'ERR_TRANSPORT_STATE';
+}

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { Fd } from './fd.js';
 import { nativeAddon, POLL_CLOSED, POLL_READABLE, type NativeAddon, type NativePoller } from './native.js';
 import { getSystemErrorName } from 'node:util';
@@ -248,6 +248,13 @@ function bindReplacingStale(native: NativeAddon, fd: number, path: string): void
     return;
   } catch (err) {
     if ((err as SystemError).code !== 'EADDRINUSE' || path.startsWith('@')) throw err;
+    // bind(2) says EADDRINUSE for any existing file; "in use" misleads when it is a file or directory.
+    // It is never replaced (only stale sockets are), but the error says what is there. The code stays
+    // EADDRINUSE: it is what bind returned, and callers that check it keep working.
+    const kind = nonSocketKind(path);
+    if (kind !== null) {
+      throw new SystemError('bind', 'EADDRINUSE', (err as SystemError).errno, `${path} exists and is not a socket but ${kind}; not replacing it`);
+    }
     if (!isStaleSocketFile(native, path)) throw err;
   }
   try {
@@ -256,6 +263,22 @@ function bindReplacingStale(native: NativeAddon, fd: number, path: string): void
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   native.bind(fd, path);
+}
+
+/** What `path` is when it exists and is not a socket ("a directory", …), else null. */
+function nonSocketKind(path: string): string | null {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return null;
+  }
+  if (st.isSocket()) return null;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFile()) return 'a regular file';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO';
+  return 'a device or other special file';
 }
 
 /** True when `path` is a socket file nobody listens on (connect is refused). */

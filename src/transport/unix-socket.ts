@@ -9,7 +9,7 @@ import {
   type NativeAddon,
   type NativePoller,
 } from './native.js';
-import { SystemError, TransportClosedError } from './system-error.js';
+import { SystemError, TransportClosedError, TransportStateError } from './system-error.js';
 import { WRITTEN, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
 
 /** Options of a {@link UnixSocket}. */
@@ -166,7 +166,7 @@ export class UnixSocket implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers) throw new Error('transport already started');
+    if (this.#handlers) throw new TransportStateError('transport already started');
     this.#handlers = handlers;
     if (this.#destroyed) {
       // Closed before anyone listened: the only event left to report is `close`.
@@ -237,6 +237,8 @@ export class UnixSocket implements Transport {
       // its own this small would live on the V8 heap, and the addon reading it would copy it out (a
       // malloc) on every send. It gets its own copy if it has to wait.
       fdArray = direct && nfds <= SHARED_FDS ? (sharedFds ??= new Int32Array(SHARED_FDS)).subarray(0, nfds) : new Int32Array(nfds);
+      // fdNumber rejects what the Int32Array would coerce ('abc' and true to 0, 1.5 and 2**32+1 to 1):
+      // all are checked before the write is queued, so a bad one fails the write and sends nothing.
       try {
         for (let i = 0; i < nfds; i++) fdArray[i] = fdNumber(fds[i] as FdLike);
       } catch (err) {
