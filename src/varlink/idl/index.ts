@@ -19,7 +19,7 @@ export type {
   VarlinkTypeAlias,
 } from './idl-types.js';
 export { VarlinkIdlError } from './varlink-idl-error.js';
-export { parseInterface } from './parse-interface.js';
+export { parseInterface, VARLINK_IDL_MAX_NESTING } from './parse-interface.js';
 export { formatInterface, formatType } from './format-interface.js';
 export {
   checkParameters,
