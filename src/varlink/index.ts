@@ -73,6 +73,7 @@ export { activationFds, varlinkActivationFd, type ActivationFd } from './socket-
 export { VarlinkError } from './varlink-error.js';
 export { VarlinkProtocolError } from './varlink-protocol-error.js';
 export { VarlinkUsageError } from './varlink-usage-error.js';
+export { VarlinkExecError } from './address.js';
 export { VarlinkStandardError, invalidParameter, permissionDenied } from './standard-errors.js';
 export {
   callMessage,
