@@ -11,6 +11,7 @@ import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
 import { describeFd, formatFdLine, saveFdContent } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
+import { transferProgress } from './transfer-progress.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass call [OPTIONS] SOCKET METHOD [PARAMS_JSON]
@@ -25,7 +26,8 @@ Options:
   --timeout MS         give up after MS milliseconds (connecting and waiting for the response)
   --json=short|pretty  output format: one line (default) or indented
   --envelope           print {"result": …, "fds": [FD_INFO, …]} on stdout instead of the bare result
-  --save-fds=DIR       write the content of each received readable file or pipe to DIR/fd-0, DIR/fd-1, …
+  --save-fds=DIR       write the content of each received readable file or pipe to DIR/fd-0, DIR/fd-1, …;
+                       when stderr is a terminal, a copy taking over a second shows its progress there
   --help               show this help
 
 Received fds: each is described on stderr, one line per fd: "fd INDEX: TYPE TARGET" where TYPE is
@@ -165,7 +167,16 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
           // Files and pipes only: unlike the varlink verbs, `call` does not copy character devices.
           if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;
           const path = join(options.saveDir, `fd-${info.index}`);
-          await saveFdContent(response.fds[info.index]!.value, info.type, path, deadline ? { signal: deadline } : {});
+          // A \r-rewritten line on stderr when it is a terminal and the copy takes long; nothing otherwise.
+          const progress = transferProgress(io.stderr, `saving fd-${info.index}`);
+          try {
+            await saveFdContent(response.fds[info.index]!.value, info.type, path, {
+              onBytes: (n) => progress.add(n),
+              ...(deadline ? { signal: deadline } : {}),
+            });
+          } finally {
+            progress.done();
+          }
           info.saved = path;
         }
       }

@@ -1,12 +1,93 @@
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PIPE_TEXT } from '../../src/conformance/echo-service.js';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/run-cli.js';
+import { Fd } from '../../src/transport/fd.js';
+import { pipe } from '../../src/transport/pipe.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';
 import { expectFdCount, openFdCount } from '../support/fd-count.js';
+
+// First in the file: no child process of an earlier test is still closing its pipes while it counts fds.
+describe('jsonrpc-fdpass call --save-fds progress', () => {
+  /** Chunks the pipe of the response trickles, 100 ms apart: the copy takes about 1.1 s. */
+  const CHUNKS = 11;
+  const CHUNK = Buffer.alloc(4096, 'p');
+
+  /** A server whose every response carries a pipe that fills slowly, then ends. */
+  async function tricklingServer(path: string): Promise<{ close(): Promise<void> }> {
+    const listener = await listen(path);
+    const sockets: UnixSocket[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    void (async () => {
+      for await (const socket of listener) {
+        sockets.push(socket);
+        socket.start({
+          data: (bytes, fds) => {
+            Fd.closeAll(fds);
+            const { id } = JSON.parse(bytes.toString('utf8')) as { id: unknown };
+            const [reader, writer] = pipe();
+            void socket
+              .write(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result: { slow: true }, fds: 1 })), [reader])
+              .finally(() => reader.close());
+            let sent = 0;
+            const timer = setInterval(() => {
+              writeSync(writer.value, CHUNK);
+              if (++sent === CHUNKS) {
+                clearInterval(timer);
+                timers.delete(timer);
+                writer.close();
+              }
+            }, 100);
+            timers.add(timer);
+          },
+          end() {},
+          error() {},
+          close() {},
+        });
+      }
+    })();
+    return {
+      async close() {
+        await listener.close();
+        for (const socket of sockets) socket.destroy();
+      },
+    };
+  }
+
+  async function call(args: readonly string[], tty: boolean): Promise<{ code: number; err: string }> {
+    const stdout = new PassThrough().resume();
+    const stderr = Object.assign(new PassThrough(), tty ? { isTTY: true } : {});
+    let err = '';
+    stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    return { code: await runCli(args, { stdout, stderr }), err };
+  }
+
+  it('shows a \\r-rewritten progress line on a terminal stderr, cleared before the fd line; nothing when stderr is not a terminal', async () => {
+    const baseline = openFdCount();
+    const dir = mkdtempSync(join(tmpdir(), 'cli-call-progress-'));
+    const server = await tricklingServer(join(dir, 'slow.sock'));
+    try {
+      const [onTerminal, piped] = await Promise.all([
+        call(['call', join(dir, 'slow.sock'), 'slowPipe', `--save-fds=${join(dir, 'tty')}`], true),
+        call(['call', join(dir, 'slow.sock'), 'slowPipe', `--save-fds=${join(dir, 'piped')}`], false),
+      ]);
+      expect(onTerminal.code).toBe(0);
+      expect(piped.code).toBe(0);
+      expect(onTerminal.err).toMatch(/^(\r\x1b\[Ksaving fd-0: \d+(\.\d)? (B|KiB))+\r\x1b\[Kfd 0: pipe pipe:\[\d+\] \(saved to .*fd-0\)\n$/);
+      expect(piped.err).toMatch(/^fd 0: pipe pipe:\[\d+\] \(saved to .*fd-0\)\n$/);
+      for (const sub of ['tty', 'piped']) expect(readFileSync(join(dir, sub, 'fd-0')).length).toBe(CHUNKS * CHUNK.length);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectFdCount(baseline);
+  });
+});
 
 describe('jsonrpc-fdpass call against a serve-echo child process', () => {
   let dir = '';

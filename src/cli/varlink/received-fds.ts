@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Fd } from '../../transport/fd.js';
 import { describeFd, formatFdLine, isSavable, saveFdContent } from '../fd-report.js';
 import type { CliIo } from '../verb.js';
-import { transferProgress } from './transfer-progress.js';
+import { transferProgress } from '../transfer-progress.js';
 
 /** Where and how received fds are reported. */
 export interface FdReportOptions {
