@@ -27,9 +27,11 @@ With --pid, the server's open fds (/proc/PID/fd) are counted after a warm-up and
 
 --client COMMAND runs COMMAND with "sh -c" and ${CLIENT_SOCKET_ENV} set to the socket of an echo server
 (the same contract) that answers in legal but awkward ways, in rotation: byte by byte (pausing 25 ms
-after the first byte), one fd per sendmsg, fds after the JSON in a one-space continuation. The command should make at least three calls (say echo, readFile
-with an fd, createPipe), check the answers itself and exit 0 when they are right; it passes when it
-exits 0, made calls, and sent well-formed messages.
+after the first byte), one fd per sendmsg (the later ones 25 ms after the JSON), fds after the JSON in
+a one-space continuation (25 ms later). The command should make at least three calls (say echo,
+readFile with an fd, createPipe), check the answers itself and exit 0 when they are right; it passes
+when it exits 0, made calls, and sent well-formed messages. When it fails, each style it got past
+(it sent another request on that connection after such a response) still passes; the others fail.
 
 --vectors runs the language-neutral spec vectors (spec/vectors, or DIR) against this package's own
 fdpass channel: receiver vectors on an in-memory transport, sender vectors on each setup that can run

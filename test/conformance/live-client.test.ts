@@ -70,6 +70,36 @@ describe('conformance --client', () => {
     expect(code).toBe(1);
   });
 
+  it('a client that misses fds sent one per sendmsg after the JSON fails that style only (it got past a byte-split response)', async () => {
+    const { code, out, err } = await runInProcess(['conformance', '--client', `${tsx} test/conformance/fixtures/fd-timing-client.ts echoFds`]);
+    expect(lines(out)).toEqual([
+      'FAIL client-exits-0: exit code 1',
+      'PASS client-made-calls',
+      'PASS client-stream-well-formed',
+      'PASS client-survives-byte-split-responses',
+      'FAIL client-survives-fd-per-sendmsg-responses: the client failed after 1 such responses',
+      'SKIP client-survives-late-fds-responses: no response was written this way (make at least 3 calls)',
+      '3 passed, 2 failed, 1 skipped',
+    ]);
+    expect(err).toContain('echoFds announced 3 fds, got 1');
+    expect(code).toBe(1);
+  });
+
+  it('a client that misses fds sent after the JSON in a continuation fails the late-fds style only', async () => {
+    const { code, out, err } = await runInProcess(['conformance', '--client', `${tsx} test/conformance/fixtures/fd-timing-client.ts createPipe`]);
+    expect(lines(out)).toEqual([
+      'FAIL client-exits-0: exit code 1',
+      'PASS client-made-calls',
+      'PASS client-stream-well-formed',
+      'PASS client-survives-byte-split-responses',
+      'PASS client-survives-fd-per-sendmsg-responses',
+      'FAIL client-survives-late-fds-responses: the client failed after 1 such responses',
+      '4 passed, 2 failed, 0 skipped',
+    ]);
+    expect(err).toContain('createPipe announced 1 fds, got 0');
+    expect(code).toBe(1);
+  });
+
   it('a client that sends garbage is reported as a malformed stream', async () => {
     const { code, out } = await runInProcess([
       'conformance',

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NulFramer } from '../../src/codec/nul-framer.js';
-import { Fd } from '../../src/transport/fd.js';
-import { listen, type UnixListener } from '../../src/transport/unix-listener.js';
-import type { UnixSocket } from '../../src/transport/unix-socket.js';
+import { varlinkCases } from '../../src/conformance/varlink/varlink-cases.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { runChild, runInProcess, type ServerChild, startChild } from '../support/cli-child.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { startBrokenVarlinkService, VARLINK_DEFECTS } from './fixtures/broken-varlink-service.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
 const MALFORMED = ['invalid-json', 'not-an-object', 'missing-method', 'non-boolean-flag', 'two-flags', 'unknown-key'];
@@ -90,6 +89,9 @@ describe('conformance --varlink against the certification servers', () => {
 });
 
 describe('conformance --varlink against in-test services', () => {
+  // The services run in this process: they and the suite close every connection and fd they opened.
+  expectNoFdLeaks();
+
   it('fd-passing passes against a service that opts into fds', async () => {
     const service = new VarlinkService({ vendor: 't', product: 'fds', version: '1', url: 'https://example.com' });
     const address = `unix:${join(dir, 'fds.sock')}`;
@@ -103,53 +105,9 @@ describe('conformance --varlink against in-test services', () => {
     }
   });
 
-  /**
-   * A deliberately broken service: it answers every message, malformed ones with an InvalidParameter
-   * error, and never closes a connection.
-   */
-  async function brokenServer(path: string): Promise<{ listener: UnixListener; sockets: UnixSocket[] }> {
-    const listener = await listen(path);
-    const sockets: UnixSocket[] = [];
-    const info = { vendor: 'broken', product: 'broken', version: '0', url: 'https://example.com', interfaces: ['org.varlink.service'] };
-    void (async () => {
-      for await (const socket of listener) {
-        sockets.push(socket);
-        const framer = new NulFramer();
-        const answer = (reply: object): void => void socket.write(Buffer.from(`${JSON.stringify(reply)}\0`)).catch(() => undefined);
-        socket.start({
-          data: (bytes, fds) => {
-            Fd.closeAll(fds);
-            framer.push(bytes);
-            for (let frame = framer.next(); frame !== null; frame = framer.next()) {
-              let call: { method?: unknown; oneway?: unknown } | undefined;
-              try {
-                call = JSON.parse(frame.toString('utf8')) as typeof call;
-              } catch {
-                call = undefined;
-              }
-              if (typeof call !== 'object' || call === null || Array.isArray(call) || typeof call.method !== 'string') {
-                answer({ error: 'org.varlink.service.InvalidParameter', parameters: { parameter: 'method' } });
-              } else if (call.oneway === true) {
-                // no reply
-              } else if (call.method === 'org.varlink.service.GetInfo') {
-                answer({ parameters: info });
-              } else {
-                answer({ error: 'org.varlink.service.MethodNotFound', parameters: { method: call.method } });
-              }
-            }
-          },
-          end: () => undefined,
-          error: () => undefined,
-          close: () => undefined,
-        });
-      }
-    })();
-    return { listener, sockets };
-  }
-
   it('FAILs every malformed-call case by name against a service that answers instead of closing', async () => {
     const path = join(dir, 'broken.sock');
-    const { listener, sockets } = await brokenServer(path);
+    const service = await startBrokenVarlinkService(path, 'malformed-answered');
     try {
       const { code, out } = await runInProcess(['conformance', '--varlink', `unix:${path}`, '--only', 'malformed', '--only', 'get-info']);
       expect(code).toBe(1);
@@ -161,8 +119,51 @@ describe('conformance --varlink against in-test services', () => {
       }
       expect(out.trimEnd().split('\n').at(-1)).toBe('1 passed, 6 failed, 0 skipped');
     } finally {
-      await listener.close();
-      for (const s of sockets) s.destroy();
+      await service.close();
+    }
+  });
+
+  /** The FAIL line each case prints against the service with its defect (fixtures/broken-varlink-service.ts). */
+  const EXPECTED_FAIL: Record<keyof typeof VARLINK_DEFECTS, string | RegExp> = {
+    'get-info-without-service-interface': 'GetInfo: "interfaces" lacks org.varlink.service',
+    'description-does-not-parse': /^org\.varlink\.service: the description does not parse: .+/,
+    'certification-wrong-reply': 'Test01 replied {"bool":false}, expected {"bool":true}',
+    'more-never-ends': 'org.varlink.service.GetInfo with more, reply 2: no reply within 500 ms',
+    'oneway-answered': /^a oneway call was answered: \{"parameters":\{"vendor":"broken",.*"interfaces":\["org\.varlink\.service"\]\}\}$/,
+    'pipelined-out-of-order': /^first reply is not the description: \{"parameters":\{"vendor":"broken",/,
+    'unknown-method-is-interface-not-found': 'expected error org.varlink.service.MethodNotFound, got org.varlink.service.InterfaceNotFound',
+    'unknown-interface-is-method-not-found': 'expected error org.varlink.service.InterfaceNotFound, got org.varlink.service.MethodNotFound',
+    'vendor-key-rejected': 'GetInfo with a vendor key: GetInfo failed with org.varlink.service.InvalidParameter',
+    'fds-returned-with-next-reply': 'a GetInfo reply carried fds',
+  };
+
+  it('every other case FAILs with its specific reason against a service with its defect, and passes without it', async () => {
+    const defects = Object.keys(VARLINK_DEFECTS) as Array<keyof typeof VARLINK_DEFECTS>;
+    const cases = Object.values(VARLINK_DEFECTS);
+    // Together with the malformed cases above, the table covers every case.
+    expect([...cases, ...MALFORMED.map((m) => `malformed/${m}`)].sort()).toEqual(varlinkCases.map((c) => c.name).sort());
+    const services = await Promise.all(
+      [...defects, 'good' as const].map((defect) => startBrokenVarlinkService(join(dir, `${defect}.sock`), defect)),
+    );
+    try {
+      const run = (defect: string, name: string): ReturnType<typeof runInProcess> =>
+        runInProcess(['conformance', '--varlink', `unix:${join(dir, `${defect}.sock`)}`, '--timeout', '500', '--only', name]);
+      const [good, ...runs] = await Promise.all([run('good', ''), ...defects.map((d) => run(d, VARLINK_DEFECTS[d]))]);
+      expect(good!.out.trimEnd().split('\n').filter((l) => !l.startsWith('PASS '))).toEqual([
+        'SKIP certification: the service does not implement org.varlink.certification',
+        `${varlinkCases.length - 1} passed, 0 failed, 1 skipped`,
+      ]);
+      const got = Object.fromEntries(defects.map((d, i) => [d, { code: runs[i]!.code, out: runs[i]!.out.trimEnd().split('\n') }]));
+      const want = Object.fromEntries(
+        defects.map((d) => {
+          const fail = EXPECTED_FAIL[d];
+          const line = typeof fail === 'string' ? `FAIL ${VARLINK_DEFECTS[d]}: ${fail}` : expect.stringMatching(new RegExp(`^FAIL ${VARLINK_DEFECTS[d]}: ${fail.source.slice(1)}`));
+          return [d, { code: 1, out: [line, '0 passed, 1 failed, 0 skipped'] }];
+        }),
+      );
+      expect(got).toEqual(want);
+    } finally {
+      await Promise.all(services.map((s) => s.close()));
     }
   });
 

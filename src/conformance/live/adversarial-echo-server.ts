@@ -13,8 +13,10 @@ import type { UnixSocket } from '../../transport/unix-socket.js';
  * - `byte-split`: one byte per sendmsg, all fds on the first byte, with a pause of {@link SPLIT_PAUSE_MS}
  *   after the first byte so that even a client that reads late sees the message cut;
  * - `fd-per-sendmsg`: the JSON in pieces, then one fd per sendmsg (the first on the first byte, the
- *   others each on a one-space continuation);
- * - `late-fds`: the complete JSON without fds, then every fd on a one-space continuation.
+ *   others each on a one-space continuation, after a pause of {@link SPLIT_PAUSE_MS});
+ * - `late-fds`: the complete JSON without fds, then (after a pause of {@link SPLIT_PAUSE_MS}) every fd
+ *   on a one-space continuation.
+ * The pauses make sure that even a client that reads late holds the complete JSON before those fds.
  */
 export const RESPONSE_STYLES = ['byte-split', 'fd-per-sendmsg', 'late-fds'] as const;
 export type ResponseStyle = (typeof RESPONSE_STYLES)[number];
@@ -28,6 +30,11 @@ export interface AdversarialStats {
   readonly calls: Map<string, number>;
   /** Responses written in each style. */
   readonly styles: Map<ResponseStyle, number>;
+  /**
+   * Responses in each style that the client got past: it sent another request on the same connection
+   * after such a response was written.
+   */
+  readonly survived: Map<ResponseStyle, number>;
   /** Fatal protocol errors caused by the client's bytes (each closed that connection). */
   readonly protocolErrors: string[];
   connections: number;
@@ -46,7 +53,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * {@link AdversarialStats.protocolErrors}.
  */
 export class AdversarialEchoServer implements AsyncDisposable {
-  readonly stats: AdversarialStats = { calls: new Map(), styles: new Map(), protocolErrors: [], connections: 0 };
+  readonly stats: AdversarialStats = { calls: new Map(), styles: new Map(), survived: new Map(), protocolErrors: [], connections: 0 };
   readonly #listener: UnixListener;
   readonly #channels = new Set<FdPassChannel>();
   readonly #accepting: Promise<void>;
@@ -85,9 +92,14 @@ export class AdversarialEchoServer implements AsyncDisposable {
     this.#channels.add(channel);
     // Responses go out one after another: an awkward write spans many turns of the event loop.
     let queue: Promise<void> = Promise.resolve();
+    /** Styles of the responses written on this connection since its last request arrived. */
+    let unacknowledged: ResponseStyle[] = [];
+    const written = (style: ResponseStyle): void => void unacknowledged.push(style);
     channel.start({
       message: (value, fds) => {
-        queue = queue.then(() => this.#answer(socket, value, fds)).catch(() => Fd.closeAll(fds));
+        for (const style of unacknowledged) this.stats.survived.set(style, (this.stats.survived.get(style) ?? 0) + 1);
+        unacknowledged = [];
+        queue = queue.then(() => this.#answer(socket, value, fds, written)).catch(() => Fd.closeAll(fds));
       },
       close: (error) => {
         this.#channels.delete(channel);
@@ -99,12 +111,12 @@ export class AdversarialEchoServer implements AsyncDisposable {
     });
   }
 
-  async #answer(socket: UnixSocket, value: unknown, fds: Fd[]): Promise<void> {
+  async #answer(socket: UnixSocket, value: unknown, fds: Fd[], written: (style: ResponseStyle) => void): Promise<void> {
     try {
       if (!isRecord(value) || !('id' in value)) return; // notifications and stray responses: no answer
       const { id, method, params } = value;
       if (typeof method !== 'string') {
-        await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request' } }, []);
+        written(await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request' } }, []));
         return;
       }
       this.stats.calls.set(method, (this.stats.calls.get(method) ?? 0) + 1);
@@ -119,7 +131,7 @@ export class AdversarialEchoServer implements AsyncDisposable {
         case 'readFile': {
           const fd = fds[0];
           if (fd === undefined) {
-            await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32602, message: 'No file descriptor provided' } }, []);
+            written(await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32602, message: 'No file descriptor provided' } }, []));
             return;
           }
           result = await readFdText(fd.value, { maxBytes: READ_FILE_LIMIT, signal: AbortSignal.timeout(10_000) });
@@ -130,11 +142,11 @@ export class AdversarialEchoServer implements AsyncDisposable {
           outFds = [await textPipe(PIPE_TEXT)];
           break;
         default:
-          await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } }, []);
+          written(await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } }, []));
           return;
       }
       try {
-        await this.#write(socket, { jsonrpc: '2.0', id, result, ...(outFds.length > 0 ? { fds: outFds.length } : {}) }, outFds);
+        written(await this.#write(socket, { jsonrpc: '2.0', id, result, ...(outFds.length > 0 ? { fds: outFds.length } : {}) }, outFds));
       } finally {
         if (outFds !== fds) Fd.closeAll(outFds);
       }
@@ -143,7 +155,8 @@ export class AdversarialEchoServer implements AsyncDisposable {
     }
   }
 
-  async #write(socket: UnixSocket, message: object, fds: readonly Fd[]): Promise<void> {
+  /** Writes `message` in the next style of the rotation; resolves to that style once written. */
+  async #write(socket: UnixSocket, message: object, fds: readonly Fd[]): Promise<ResponseStyle> {
     const style = RESPONSE_STYLES[this.#next++ % RESPONSE_STYLES.length]!;
     this.stats.styles.set(style, (this.stats.styles.get(style) ?? 0) + 1);
     // Whitespace between messages, in its own sendmsg so that fds still ride the message's first byte.
@@ -155,23 +168,24 @@ export class AdversarialEchoServer implements AsyncDisposable {
           await socket.write(bytes.subarray(i, i + 1), i === 0 ? fds : [], { filler: 0x20 });
           await (i === 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
         }
-        return;
+        return style;
       case 'fd-per-sendmsg': {
         const cut = bytes.length >> 1;
         await socket.write(bytes.subarray(0, cut), fds.slice(0, 1));
         await yieldToLoop();
         await socket.write(bytes.subarray(cut));
+        if (fds.length > 1) await sleep(SPLIT_PAUSE_MS);
         for (const fd of fds.slice(1)) {
           await yieldToLoop();
           await socket.write(Buffer.from(' '), [fd]);
         }
-        return;
+        return style;
       }
       case 'late-fds':
         await socket.write(bytes);
-        await yieldToLoop();
+        await (fds.length > 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
         await socket.write(Buffer.from(' '), fds.length > 0 ? fds : [], { filler: 0x20 });
-        return;
+        return style;
     }
   }
 }

@@ -106,11 +106,13 @@ export async function runClientCheck(options: ClientCheckOptions): Promise<CaseR
         : { name: 'client-stream-well-formed', status: 'fail', reason: stats.protocolErrors.join('; ') },
     );
 
+    // When the client failed, a style it got past (it sent another request on that connection after
+    // such a response) is not to blame: only the others fail.
     for (const style of RESPONSE_STYLES) {
       const n = stats.styles.get(style) ?? 0;
       const name = `client-survives-${style}-responses`;
       if (n === 0) record({ name, status: 'skip', reason: 'no response was written this way (make at least 3 calls)' });
-      else if (ok) record({ name, status: 'pass' });
+      else if (ok || (stats.survived.get(style) ?? 0) > 0) record({ name, status: 'pass' });
       else record({ name, status: 'fail', reason: `the client failed after ${n} such responses` });
     }
     return results;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Fd } from '../../transport/fd.js';
+import { SystemError } from '../../transport/system-error.js';
 import { CaseFailure, CaseSkip, type CaseContext, type CaseResult, type LiveCase } from './live-case.js';
 import { RawConnection } from './raw-connection.js';
 import { expectResult, expectServerUp, requestText } from './response-checks.js';
@@ -92,6 +93,10 @@ async function runCase(liveCase: LiveCase, socketPath: string, timeoutMs: number
   } catch (error) {
     if (error instanceof CaseSkip) return { name: liveCase.name, status: 'skip', reason: error.message };
     if (error instanceof CaseFailure) return { name: liveCase.name, status: 'fail', reason: error.message };
+    if (error instanceof SystemError && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) {
+      // A write of the case failed: the server closed (or reset) the connection before reading it all.
+      return { name: liveCase.name, status: 'fail', reason: `the server closed the connection while the request was still being written (${error.message})` };
+    }
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { name: liveCase.name, status: 'fail', reason: `unexpected error: ${detail}` };
   } finally {

@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readFdText } from '../../transport/read-fd.js';
 import type { Fd } from '../../transport/fd.js';
 import { CaseFailure, CaseSkip, type CaseContext, type LiveCase } from './live-case.js';
@@ -29,6 +29,11 @@ const FDS_PER_BATCH = 200;
 
 /** Silence we wait for before concluding that something was not answered. */
 const QUIET_MS = 300;
+/**
+ * A pause at a chosen point of a write sequence: long enough that even a server that reads late has
+ * read what came before, so it really sees the message cut there (or the fds arrive in a read of their own).
+ */
+const SPLIT_PAUSE_MS = 25;
 
 function closeAll(fds: readonly Fd[]): void {
   for (const fd of fds) fd.close();
@@ -113,7 +118,14 @@ const byteAtATime: LiveCase = {
   async run(ctx) {
     const conn = await ctx.open();
     const params = { split: 'one byte at a time', n: 12345 };
-    await conn.writeByteByByte(requestText(1, 'echo', params));
+    const bytes = Buffer.from(requestText(1, 'echo', params));
+    // Pauses after the first byte and inside the number, so that the server's reads end there.
+    const cut = bytes.indexOf('123') + 3;
+    await conn.writeByteByByte(bytes.subarray(0, 1));
+    await sleep(SPLIT_PAUSE_MS);
+    await conn.writeByteByByte(bytes.subarray(1, cut));
+    await sleep(SPLIT_PAUSE_MS);
+    await conn.writeByteByByte(bytes.subarray(cut));
     await expectResult(conn, 1, ctx.timeoutMs, params);
   },
 };
@@ -125,6 +137,7 @@ const fdOnFirstByte: LiveCase = {
     const text = 'fd rode the first byte\n';
     const bytes = Buffer.from(requestText(7, 'readFile', { pad: 'x'.repeat(50) }, 1));
     await conn.write(bytes.subarray(0, 1), [ctx.textFd(text)]);
+    await sleep(SPLIT_PAUSE_MS);
     // The rest in uneven pieces, each its own sendmsg.
     for (let at = 1, size = 1; at < bytes.length; at += size, size = size * 2 + 1) {
       await yieldToLoop();
@@ -194,7 +207,7 @@ const lateFds: LiveCase = {
     const conn = await ctx.open();
     const text = 'the fd came after the JSON\n';
     await conn.write(requestText(1, 'readFile', {}, 1));
-    await yieldToLoop();
+    await sleep(SPLIT_PAUSE_MS);
     await conn.write(' ', [ctx.textFd(text)]);
     await expectReadFile(conn, ctx, 1, text);
   },
