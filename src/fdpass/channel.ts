@@ -2,7 +2,7 @@ import { jsonCodec } from '../codec/json-codec.js';
 import { isMessageFramingError, type MessageCodec, type MessageFramer } from '../codec/message-codec.js';
 import { Fd } from '../transport/fd.js';
 import type { FdLike } from '../transport/fd.js';
-import { TransportClosedError } from '../transport/system-error.js';
+import { TransportClosedError, TransportStateError } from '../transport/system-error.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
 import { FdPassError } from './fdpass-error.js';
 import type { FdPassErrorReason } from './fdpass-error.js';
@@ -107,7 +107,7 @@ export class FdPassChannel implements AsyncDisposable {
 
   /** Starts reading; `handlers` receive every message and, last, `close`. Called once. */
   start(handlers: ChannelHandlers): void {
-    if (this.#state !== 'new') throw new Error(this.#handlers ? 'channel already started' : 'channel is closed');
+    if (this.#state !== 'new') throw new TransportStateError(this.#handlers ? 'channel already started' : 'channel is closed');
     this.#handlers = handlers;
     this.#state = 'open';
     const pending = this.#pending;

@@ -8,6 +8,7 @@ import { JsonRpcError, type JsonRpcErrorObject } from './jsonrpc-error.js';
 import { classifyMessage, type JsonRpcId, type JsonRpcParams } from './message.js';
 import type { MethodDescriptor } from './method-descriptor.js';
 import { RequestTimeoutError } from './request-timeout-error.js';
+import { checkTimeout } from './timeout-option.js';
 import { WithFds, type withFds } from './with-fds.js';
 
 /** Options of a {@link JsonRpcPeer}; the channel options apply when it is built from a Transport. */
@@ -118,18 +119,6 @@ function methodName(method: unknown): string {
   const name = typeof method === 'object' && method !== null ? (method as { name?: unknown }).name : method;
   if (typeof name !== 'string') throw new TypeError(`method must be a string or a MethodDescriptor, not ${name === null ? 'null' : typeof name}`);
   return name;
-}
-
-/** setTimeout fires after 1 ms for longer delays, so a larger timeout would fail the request at once. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** A request's timeout in ms, or `undefined` for none (option absent or 0). */
-function checkTimeout(timeoutMs: unknown): number | undefined {
-  if (timeoutMs === undefined || timeoutMs === 0) return undefined;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new RangeError(`timeoutMs must be a number from 0 (no timeout) to ${MAX_TIMEOUT_MS}, not ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
 }
 
 function errorObject(error: unknown): JsonRpcErrorObject {

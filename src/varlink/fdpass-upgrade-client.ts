@@ -1,6 +1,7 @@
 import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
 import { JsonRpcPeer, type PeerOptions } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
+import { checkTimeout } from '../jsonrpc/timeout-option.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import { FdPassUpgradeError } from './fdpass-upgrade-error.js';
 import {
@@ -68,7 +69,8 @@ export async function upgradeClientToFdPass(
   parameters: VarlinkParameters | undefined,
   options: FdPassUpgradeOptions,
 ): Promise<JsonRpcPeer> {
-  const { signal, timeoutMs, codecs } = options;
+  const { signal, codecs } = options;
+  const timeoutMs = checkTimeout(options.timeoutMs);
   signal?.throwIfAborted();
   let accepted: readonly FdPassCodec[] = [FDPASS_DEFAULT_CODEC];
   let callParameters = parameters;

@@ -1,3 +1,4 @@
+import { TransportStateError } from '../transport/system-error.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from '../transport/transport.js';
 
@@ -39,7 +40,7 @@ export class HandoffTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new Error('transport already started');
+    if (this.#handlers !== undefined) throw new TransportStateError('transport already started');
     this.#handlers = handlers;
     const queued = this.#queue;
     this.#queue = [];

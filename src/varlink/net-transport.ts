@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FdLike } from '../transport/fd.js';
-import { TransportClosedError } from '../transport/system-error.js';
+import { TransportClosedError, TransportStateError } from '../transport/system-error.js';
 import type { PeerCredentials, Transport, TransportHandlers } from '../transport/transport.js';
 import { VarlinkUsageError } from './varlink-usage-error.js';
 
@@ -27,7 +27,7 @@ export class NetTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new Error('transport already started');
+    if (this.#handlers !== undefined) throw new TransportStateError('transport already started');
     this.#handlers = handlers;
     const s = this.#socket;
     s.on('data', (bytes: Buffer) => handlers.data(bytes, []));

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
+import { checkTimeout } from '../jsonrpc/timeout-option.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
 import type { JsonRpcPeer } from '../jsonrpc/peer.js';
@@ -397,7 +398,13 @@ export class VarlinkClient implements AsyncDisposable {
   ): PendingCall | Error {
     const err = this.#checkCanCall() ?? checkCallArguments(method, parameters);
     if (err) return err;
-    const { signal, timeoutMs } = options;
+    const { signal } = options;
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = checkTimeout(options.timeoutMs);
+    } catch (e) {
+      return e as Error;
+    }
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
     const flag = kind === 'call' ? undefined : kind;
     const fds = options.fds ?? [];

@@ -24,6 +24,17 @@ describe.each<PairKind>(['memory', 'socketpair'])('client lifecycle over %s', (k
     await done;
   });
 
+  it('refuses an invalid timeoutMs locally, sends nothing, and stays usable', async () => {
+    const { service } = testService();
+    const { client, done } = connectPair(service, kind);
+    for (const timeoutMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      await expect(client.call('org.example.test.Echo', { value: 'x' }, { timeoutMs })).rejects.toThrow(RangeError);
+    }
+    expect((await client.call('org.example.test.Echo', { value: 'after' }, { timeoutMs: 0 })).parameters).toEqual({ value: 'after' });
+    await client.close();
+    await done;
+  });
+
   it('rejects an aborted call with the signal reason', async () => {
     const { service } = testService();
     const { client, done } = connectPair(service, kind);
