@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { ChunkList } from './chunk-list.js';
 import { JsonFramingError } from './json-framing-error.js';
 
 const SPACE = 0x20;
@@ -45,7 +46,8 @@ export interface ScannedValue {
  *
  * State (depth, in-string, pending backslash) survives across chunks, so every byte is examined once:
  * a value arriving in many small chunks costs O(n) in total. String bodies are skipped with
- * `Buffer.indexOf`. Chunks are kept as a list and a value's bytes are copied once, when it completes.
+ * `Buffer.indexOf`. Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once,
+ * when it completes.
  * Brackets are only counted, not matched: `JSON.parse` of the returned slice is the validator.
  */
 export class JsonScanner {
@@ -53,18 +55,8 @@ export class JsonScanner {
   readonly #maxDepth: number;
   readonly #validateUtf8: boolean;
 
-  /** Buffered chunks; `#chunks[#head]` is the oldest still needed. */
-  #chunks: Buffer[] = [];
-  #head = 0;
-  /** Stream offset of `#chunks[#head][0]`. */
-  #headStart = 0;
-  /** Stream offset just past the last byte pushed. */
-  #received = 0;
-
-  /** Scan cursor: chunk index, offset within it, and the matching stream offset. */
-  #chunk = 0;
-  #off = 0;
-  #pos = 0;
+  /** Buffered chunks and the scan cursor. */
+  readonly #buf = new ChunkList();
 
   /** Stream offset of the current value's first byte, or -1 between values. */
   #valueStart = -1;
@@ -91,12 +83,12 @@ export class JsonScanner {
 
   /** Stream offset just past the last byte pushed (total bytes pushed). */
   get received(): number {
-    return this.#received;
+    return this.#buf.received;
   }
 
   /** Bytes held: the unfinished value plus anything not yet scanned. */
   get bufferedBytes(): number {
-    return this.#received - this.#headStart;
+    return this.#buf.bufferedBytes;
   }
 
   /** True while a value has started but not ended. */
@@ -106,9 +98,7 @@ export class JsonScanner {
 
   /** Appends bytes from the stream. Empty chunks are ignored. */
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#received += chunk.length;
+    this.#buf.push(chunk);
   }
 
   /**
@@ -117,21 +107,21 @@ export class JsonScanner {
    */
   skipWhitespace(): boolean {
     if (this.#valueStart >= 0) return true;
+    const buf = this.#buf;
     for (;;) {
-      const chunk = this.#chunks[this.#chunk];
+      const chunk = buf.chunk;
       if (chunk === undefined) return false;
-      let i = this.#off;
+      const off = buf.offset;
+      let i = off;
       while (i < chunk.length && isJsonWhitespace(chunk[i]!)) i++;
-      this.#examined += i - this.#off;
-      this.#pos += i - this.#off;
+      this.#examined += i - off;
       if (i < chunk.length) {
-        this.#off = i;
-        this.#dropBefore(this.#pos);
+        buf.seek(i);
+        buf.dropBefore(buf.position);
         return true;
       }
-      this.#chunk++;
-      this.#off = 0;
-      this.#dropBefore(this.#pos);
+      buf.nextChunk();
+      buf.dropBefore(buf.position);
     }
   }
 
@@ -146,24 +136,26 @@ export class JsonScanner {
    * must not be used afterwards.
    */
   next(): ScannedValue | null {
+    const buf = this.#buf;
     for (;;) {
-      const chunk = this.#chunks[this.#chunk];
+      const chunk = buf.chunk;
       if (chunk === undefined) return null;
-      let i = this.#off;
+      const off = buf.offset;
+      // Stream offset of the chunk's index 0.
+      const base = buf.position - off;
+      let i = off;
       const len = chunk.length;
 
       if (this.#valueStart < 0) {
         while (i < len && isJsonWhitespace(chunk[i]!)) i++;
-        this.#examined += i - this.#off;
+        this.#examined += i - off;
         if (i === len) {
-          this.#pos += i - this.#off;
-          this.#chunk++;
-          this.#off = 0;
-          this.#dropBefore(this.#pos);
+          buf.nextChunk();
+          buf.dropBefore(buf.position);
           continue;
         }
         const first = chunk[i]!;
-        const at = this.#pos + (i - this.#off);
+        const at = base + i;
         if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
           throw new JsonFramingError(
             first === CLOSE_BRACE || first === CLOSE_BRACKET || first === 0x2c || first === 0x3a ? 'syntax' : 'not-a-container',
@@ -210,7 +202,7 @@ export class JsonScanner {
           this.#escaped = false;
         } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
           if (++this.#depth > this.#maxDepth) {
-            throw new JsonFramingError('too-deep', this.#pos + (i - 1 - this.#off), `nesting deeper than ${this.#maxDepth}`);
+            throw new JsonFramingError('too-deep', base + i - 1, `nesting deeper than ${this.#maxDepth}`);
           }
         } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
           if (--this.#depth === 0) {
@@ -220,16 +212,12 @@ export class JsonScanner {
         }
       }
 
-      this.#pos += i - this.#off;
-      if (this.#pos - this.#valueStart > this.#maxBytes) {
+      if (end >= 0) buf.seek(i);
+      else buf.nextChunk();
+      if (buf.position - this.#valueStart > this.#maxBytes) {
         throw new JsonFramingError('too-large', this.#valueStart, `message larger than ${this.#maxBytes} bytes`);
       }
-      if (end >= 0) {
-        this.#off = i;
-        return this.#takeValue();
-      }
-      this.#chunk++;
-      this.#off = 0;
+      if (end >= 0) return this.#takeValue();
     }
   }
 
@@ -238,18 +226,7 @@ export class JsonScanner {
    * scanner; used when a connection changes protocol.
    */
   takeRemainder(): Buffer[] {
-    const from = this.#valueStart >= 0 ? this.#valueStart : this.#pos;
-    const out: Buffer[] = [];
-    let start = this.#headStart;
-    for (let c = this.#head; c < this.#chunks.length; c++) {
-      const chunk = this.#chunks[c]!;
-      const skip = Math.max(0, from - start);
-      if (skip < chunk.length) out.push(skip === 0 ? chunk : chunk.subarray(skip));
-      start += chunk.length;
-    }
-    this.#chunks = [];
-    this.#head = this.#chunk = this.#off = 0;
-    this.#headStart = this.#pos = this.#received;
+    const out = this.#buf.takeFrom(this.#valueStart >= 0 ? this.#valueStart : this.#buf.position);
     this.#valueStart = -1;
     this.#depth = 0;
     this.#inString = this.#escaped = false;
@@ -258,49 +235,11 @@ export class JsonScanner {
 
   #takeValue(): ScannedValue {
     const start = this.#valueStart;
-    const end = this.#pos;
+    const end = this.#buf.position;
     this.#valueStart = -1;
-    const bytes = this.#slice(start, end);
-    this.#dropBefore(end);
+    const bytes = this.#buf.slice(start, end);
+    this.#buf.dropBefore(end);
     if (this.#validateUtf8 && !isUtf8(bytes)) throw new JsonFramingError('invalid-utf8', start, 'message is not valid UTF-8');
     return { bytes, start, end };
   }
-
-  /** Copies stream bytes [start, end) out of the chunk list (no copy when they lie in one chunk). */
-  #slice(start: number, end: number): Buffer {
-    let c = this.#head;
-    let cStart = this.#headStart;
-    while (cStart + this.#chunks[c]!.length <= start) cStart += this.#chunks[c++]!.length;
-    const first = this.#chunks[c]!;
-    if (end - cStart <= first.length) return first.subarray(start - cStart, end - cStart);
-    const out = Buffer.allocUnsafe(end - start);
-    let written = 0;
-    for (; written < out.length; c++) {
-      const chunk = this.#chunks[c]!;
-      const from = Math.max(0, start - cStart);
-      const to = Math.min(chunk.length, end - cStart);
-      written += chunk.copy(out, written, from, to);
-      cStart += chunk.length;
-    }
-    return out;
-  }
-
-  /** Releases chunks that lie entirely before stream offset `offset` (never the cursor's chunk). */
-  #dropBefore(offset: number): void {
-    while (this.#head < this.#chunk) {
-      const chunk = this.#chunks[this.#head]!;
-      if (this.#headStart + chunk.length > offset) break;
-      this.#headStart += chunk.length;
-      this.#chunks[this.#head] = EMPTY;
-      this.#head++;
-    }
-    // Compact now and then so the array does not grow without bound; amortised O(1) per chunk.
-    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
-      this.#chunk -= this.#head;
-      this.#head = 0;
-    }
-  }
 }
-
-const EMPTY = Buffer.alloc(0);

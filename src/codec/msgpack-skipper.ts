@@ -1,3 +1,4 @@
+import { ChunkList } from './chunk-list.js';
 import type { ScannedValue } from './json-scanner.js';
 import { MsgpackFramingError } from './msgpack-framing-error.js';
 
@@ -87,25 +88,16 @@ function isContainerStart(action: number): boolean {
  * a stack of items still owed by each open container, the header bytes still to read, and the payload
  * bytes still to skip, so every byte is stepped over once however the stream is chunked: O(n) in total
  * (decoding with msgpackr's incomplete-buffer retry instead restarts from the message start on every
- * chunk, O(n²)). Chunks are kept as a list and a value's bytes are copied once, when it completes.
+ * chunk, O(n²)). Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once,
+ * when it completes.
  * Filler bytes ({@link MSGPACK_FILLER}) between values are skipped.
  */
 export class MsgpackSkipper {
   readonly #maxBytes: number;
   readonly #maxDepth: number;
 
-  /** Buffered chunks; `#chunks[#head]` is the oldest still needed. */
-  #chunks: Buffer[] = [];
-  #head = 0;
-  /** Stream offset of `#chunks[#head][0]`. */
-  #headStart = 0;
-  /** Stream offset just past the last byte pushed. */
-  #received = 0;
-
-  /** Scan cursor: chunk index, offset within it, and the matching stream offset. */
-  #chunk = 0;
-  #off = 0;
-  #pos = 0;
+  /** Buffered chunks and the scan cursor. */
+  readonly #buf = new ChunkList();
 
   /** Stream offset of the current value's first byte, or -1 between values. */
   #valueStart = -1;
@@ -135,12 +127,12 @@ export class MsgpackSkipper {
 
   /** Stream offset just past the last byte pushed (total bytes pushed). */
   get received(): number {
-    return this.#received;
+    return this.#buf.received;
   }
 
   /** Bytes held: the unfinished value plus anything not yet scanned. */
   get bufferedBytes(): number {
-    return this.#received - this.#headStart;
+    return this.#buf.bufferedBytes;
   }
 
   /** True while a value has started but not ended. */
@@ -150,9 +142,7 @@ export class MsgpackSkipper {
 
   /** Appends bytes from the stream. Empty chunks are ignored. */
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#received += chunk.length;
+    this.#buf.push(chunk);
   }
 
   /**
@@ -161,21 +151,21 @@ export class MsgpackSkipper {
    */
   skipFiller(): boolean {
     if (this.#valueStart >= 0) return true;
+    const buf = this.#buf;
     for (;;) {
-      const chunk = this.#chunks[this.#chunk];
+      const chunk = buf.chunk;
       if (chunk === undefined) return false;
-      let i = this.#off;
+      const off = buf.offset;
+      let i = off;
       while (i < chunk.length && chunk[i] === MSGPACK_FILLER) i++;
-      this.#examined += i - this.#off;
-      this.#pos += i - this.#off;
+      this.#examined += i - off;
       if (i < chunk.length) {
-        this.#off = i;
-        this.#dropBefore(this.#pos);
+        buf.seek(i);
+        buf.dropBefore(buf.position);
         return true;
       }
-      this.#chunk++;
-      this.#off = 0;
-      this.#dropBefore(this.#pos);
+      buf.nextChunk();
+      buf.dropBefore(buf.position);
     }
   }
 
@@ -185,24 +175,26 @@ export class MsgpackSkipper {
    * skipper must not be used afterwards.
    */
   next(): ScannedValue | null {
+    const buf = this.#buf;
     for (;;) {
-      const chunk = this.#chunks[this.#chunk];
+      const chunk = buf.chunk;
       if (chunk === undefined) return null;
-      let i = this.#off;
+      const off = buf.offset;
+      // Stream offset of the chunk's index 0.
+      const base = buf.position - off;
+      let i = off;
       const len = chunk.length;
 
       if (this.#valueStart < 0) {
         while (i < len && chunk[i] === MSGPACK_FILLER) i++;
-        this.#examined += i - this.#off;
+        this.#examined += i - off;
         if (i === len) {
-          this.#pos += i - this.#off;
-          this.#chunk++;
-          this.#off = 0;
-          this.#dropBefore(this.#pos);
+          buf.nextChunk();
+          buf.dropBefore(buf.position);
           continue;
         }
         const first = chunk[i]!;
-        const at = this.#pos + (i - this.#off);
+        const at = base + i;
         if (!isContainerStart(ACTION[first]!)) {
           throw new MsgpackFramingError(
             'not-a-container',
@@ -212,22 +204,15 @@ export class MsgpackSkipper {
         }
         // The first byte is handled by the loop below like any other; only where the value starts is new.
         this.#valueStart = at;
-        this.#pos = at;
-        this.#off = i;
       }
 
-      const done = this.#scan(chunk, i);
-      const end = done < 0 ? len : done;
-      this.#pos += end - this.#off;
-      if (this.#pos - this.#valueStart > this.#maxBytes) {
+      const done = this.#scan(chunk, i, base);
+      if (done >= 0) buf.seek(done);
+      else buf.nextChunk();
+      if (buf.position - this.#valueStart > this.#maxBytes) {
         throw new MsgpackFramingError('too-large', this.#valueStart, `message larger than ${this.#maxBytes} bytes`);
       }
-      if (done >= 0) {
-        this.#off = done;
-        return this.#takeValue();
-      }
-      this.#chunk++;
-      this.#off = 0;
+      if (done >= 0) return this.#takeValue();
     }
   }
 
@@ -236,27 +221,17 @@ export class MsgpackSkipper {
    * skipper; used when a connection changes protocol.
    */
   takeRemainder(): Buffer[] {
-    const from = this.#valueStart >= 0 ? this.#valueStart : this.#pos;
-    const out: Buffer[] = [];
-    let start = this.#headStart;
-    for (let c = this.#head; c < this.#chunks.length; c++) {
-      const chunk = this.#chunks[c]!;
-      const skip = Math.max(0, from - start);
-      if (skip < chunk.length) out.push(skip === 0 ? chunk : chunk.subarray(skip));
-      start += chunk.length;
-    }
-    this.#chunks = [];
-    this.#head = this.#chunk = this.#off = 0;
-    this.#headStart = this.#pos = this.#received;
+    const out = this.#buf.takeFrom(this.#valueStart >= 0 ? this.#valueStart : this.#buf.position);
     this.#resetValue();
     return out;
   }
 
   /**
-   * Steps through `chunk` from `i` inside the current value. Returns the index just past the value's
-   * last byte, or -1 when the chunk ended first (the state then says where to resume).
+   * Steps through `chunk` from `i` inside the current value; `base` is the stream offset of the chunk's
+   * index 0. Returns the index just past the value's last byte, or -1 when the chunk ended first (the
+   * state then says where to resume).
    */
-  #scan(chunk: Buffer, i: number): number {
+  #scan(chunk: Buffer, i: number, base: number): number {
     const len = chunk.length;
     while (i < len) {
       if (this.#skip > 0) {
@@ -273,7 +248,7 @@ export class MsgpackSkipper {
         this.#headerValue = this.#headerValue * 256 + chunk[i++]!;
         this.#examined++;
         if (--this.#headerLeft > 0) continue;
-        if (this.#afterHeader(this.#headerAction, this.#headerValue, this.#streamOffset(i))) return i;
+        if (this.#afterHeader(this.#headerAction, this.#headerValue, base + i)) return i;
         continue;
       }
       const b = chunk[i++]!;
@@ -285,19 +260,19 @@ export class MsgpackSkipper {
           complete = this.#itemDone();
           break;
         case FIXED:
-          complete = this.#payload(SIZE[b]!, this.#streamOffset(i));
+          complete = this.#payload(SIZE[b]!, base + i);
           break;
         case FIXSTR:
-          complete = this.#payload(b & 0x1f, this.#streamOffset(i));
+          complete = this.#payload(b & 0x1f, base + i);
           break;
         case FIXMAP:
-          complete = this.#open((b & 0x0f) * 2, this.#streamOffset(i - 1));
+          complete = this.#open((b & 0x0f) * 2, base + i - 1);
           break;
         case FIXARRAY:
-          complete = this.#open(b & 0x0f, this.#streamOffset(i - 1));
+          complete = this.#open(b & 0x0f, base + i - 1);
           break;
         case INVALID:
-          throw new MsgpackFramingError('syntax', this.#streamOffset(i - 1), 'byte 0xc1 (never used by msgpack) inside a message');
+          throw new MsgpackFramingError('syntax', base + i - 1, 'byte 0xc1 (never used by msgpack) inside a message');
         default:
           this.#headerAction = action;
           this.#headerLeft = SIZE[b]!;
@@ -307,11 +282,6 @@ export class MsgpackSkipper {
       if (complete) return i;
     }
     return -1;
-  }
-
-  /** Stream offset of index `i` in the cursor's chunk. */
-  #streamOffset(i: number): number {
-    return this.#pos + (i - this.#off);
   }
 
   /** A length or count header was read completely; true when the top-level value is complete. */
@@ -377,48 +347,10 @@ export class MsgpackSkipper {
 
   #takeValue(): ScannedValue {
     const start = this.#valueStart;
-    const end = this.#pos;
+    const end = this.#buf.position;
     this.#resetValue();
-    const bytes = this.#slice(start, end);
-    this.#dropBefore(end);
+    const bytes = this.#buf.slice(start, end);
+    this.#buf.dropBefore(end);
     return { bytes, start, end };
   }
-
-  /** Copies stream bytes [start, end) out of the chunk list (no copy when they lie in one chunk). */
-  #slice(start: number, end: number): Buffer {
-    let c = this.#head;
-    let cStart = this.#headStart;
-    while (cStart + this.#chunks[c]!.length <= start) cStart += this.#chunks[c++]!.length;
-    const first = this.#chunks[c]!;
-    if (end - cStart <= first.length) return first.subarray(start - cStart, end - cStart);
-    const out = Buffer.allocUnsafe(end - start);
-    let written = 0;
-    for (; written < out.length; c++) {
-      const chunk = this.#chunks[c]!;
-      const from = Math.max(0, start - cStart);
-      const to = Math.min(chunk.length, end - cStart);
-      written += chunk.copy(out, written, from, to);
-      cStart += chunk.length;
-    }
-    return out;
-  }
-
-  /** Releases chunks that lie entirely before stream offset `offset` (never the cursor's chunk). */
-  #dropBefore(offset: number): void {
-    while (this.#head < this.#chunk) {
-      const chunk = this.#chunks[this.#head]!;
-      if (this.#headStart + chunk.length > offset) break;
-      this.#headStart += chunk.length;
-      this.#chunks[this.#head] = EMPTY;
-      this.#head++;
-    }
-    // Compact now and then so the array does not grow without bound; amortised O(1) per chunk.
-    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
-      this.#chunk -= this.#head;
-      this.#head = 0;
-    }
-  }
 }
-
-const EMPTY = Buffer.alloc(0);

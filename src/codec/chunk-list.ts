@@ -1,0 +1,143 @@
+/**
+ * The buffered part of a byte stream: the chunks it arrived in, addressed by stream offset, with a read
+ * cursor. The bookkeeping shared by the resumable framers (`JsonScanner`, `MsgpackSkipper`).
+ *
+ * A framer reads the cursor's chunk ({@link ChunkList.chunk}) into a local, steps through it from
+ * {@link ChunkList.offset} with a local index, then says how far it got ({@link ChunkList.seek},
+ * {@link ChunkList.nextChunk}); its own state machine stays in the framer. A completed value is
+ * copied out once ({@link ChunkList.slice}) and the chunks wholly before it are released
+ * ({@link ChunkList.dropBefore}).
+ *
+ * @internal
+ */
+export class ChunkList {
+  /** Buffered chunks; `#chunks[#head]` is the oldest still needed. */
+  #chunks: Buffer[] = [];
+  #head = 0;
+  /** Stream offset of `#chunks[#head][0]`. */
+  #headStart = 0;
+  /** Stream offset just past the last byte pushed. */
+  #received = 0;
+
+  /** Read cursor: chunk index, offset within it, and the matching stream offset. */
+  #cursor = 0;
+  #off = 0;
+  #pos = 0;
+
+  /** Stream offset just past the last byte pushed (total bytes pushed). */
+  get received(): number {
+    return this.#received;
+  }
+
+  /** Bytes held: everything from the oldest chunk still needed to the end of what was pushed. */
+  get bufferedBytes(): number {
+    return this.#received - this.#headStart;
+  }
+
+  /** The chunk under the cursor, or `undefined` when the cursor has reached the end of what was pushed. */
+  get chunk(): Buffer | undefined {
+    return this.#chunks[this.#cursor];
+  }
+
+  /** The cursor's index within {@link ChunkList.chunk}. */
+  get offset(): number {
+    return this.#off;
+  }
+
+  /** The cursor's stream offset. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Appends bytes from the stream. Empty chunks are ignored. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#received += chunk.length;
+  }
+
+  /** Moves the cursor to index `i` of its chunk. */
+  seek(i: number): void {
+    this.#pos += i - this.#off;
+    this.#off = i;
+  }
+
+  /** Moves the cursor past the end of its chunk, to the start of the next one. */
+  nextChunk(): void {
+    this.#pos += this.#chunks[this.#cursor]!.length - this.#off;
+    this.#cursor++;
+    this.#off = 0;
+  }
+
+  /** Copies stream bytes [start, end) out of the chunk list (no copy when they lie in one chunk). */
+  slice(start: number, end: number): Buffer {
+    // Kept small so the framers' `next` can inline it: the common case is a value inside the head chunk.
+    const headStart = this.#headStart;
+    const head = this.#chunks[this.#head]!;
+    if (end - headStart <= head.length) return head.subarray(start - headStart, end - headStart);
+    return this.#sliceSlow(start, end);
+  }
+
+  /** {@link ChunkList.slice} when the bytes do not all lie in the head chunk. */
+  #sliceSlow(start: number, end: number): Buffer {
+    const chunks = this.#chunks;
+    let c = this.#head;
+    let cStart = this.#headStart;
+    while (cStart + chunks[c]!.length <= start) cStart += chunks[c++]!.length;
+    const first = chunks[c]!;
+    if (end - cStart <= first.length) return first.subarray(start - cStart, end - cStart);
+    const out = Buffer.allocUnsafe(end - start);
+    let written = 0;
+    for (; written < out.length; c++) {
+      const chunk = chunks[c]!;
+      const from = Math.max(0, start - cStart);
+      const to = Math.min(chunk.length, end - cStart);
+      written += chunk.copy(out, written, from, to);
+      cStart += chunk.length;
+    }
+    return out;
+  }
+
+  /** Releases chunks that lie entirely before stream offset `offset` (never the cursor's chunk). */
+  dropBefore(offset: number): void {
+    // Kept small so it inlines into the framers' loops; only a cursor past the head chunk has work.
+    if (this.#head < this.#cursor) this.#release(offset);
+  }
+
+  #release(offset: number): void {
+    while (this.#head < this.#cursor) {
+      const chunk = this.#chunks[this.#head]!;
+      if (this.#headStart + chunk.length > offset) break;
+      this.#headStart += chunk.length;
+      this.#chunks[this.#head] = EMPTY;
+      this.#head++;
+    }
+    // Compact now and then so the array does not grow without bound; amortised O(1) per chunk.
+    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#cursor -= this.#head;
+      this.#head = 0;
+    }
+  }
+
+  /**
+   * Hands back every buffered byte from stream offset `from` on (as the chunks, or their tails) and
+   * empties the list; the cursor moves to the end of what was pushed.
+   */
+  takeFrom(from: number): Buffer[] {
+    const out: Buffer[] = [];
+    let start = this.#headStart;
+    for (let c = this.#head; c < this.#chunks.length; c++) {
+      const chunk = this.#chunks[c]!;
+      const skip = Math.max(0, from - start);
+      if (skip < chunk.length) out.push(skip === 0 ? chunk : chunk.subarray(skip));
+      start += chunk.length;
+    }
+    this.#chunks = [];
+    this.#head = this.#cursor = this.#off = 0;
+    this.#headStart = this.#pos = this.#received;
+    return out;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
