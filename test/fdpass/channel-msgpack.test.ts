@@ -8,7 +8,7 @@ import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { MemoryTransport, MemoryTransportOptions } from '../../src/transport/memory-transport.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
 import { inode } from '../support/fd-files.js';
-import { Collector, TempFiles, settle } from './harness.js';
+import { Collector, RawPeer, TempFiles, rawSetup, settle } from './harness.js';
 
 // An independent encoder for what "the other implementation" sends, and to read what we sent.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -19,30 +19,9 @@ const files = new TempFiles();
 afterAll(() => files.remove());
 expectNoFdLeaks({ settle });
 
-/** The raw bytes the far end read, with the fd count and EOF. */
-class RawPeer {
-  bytes = Buffer.alloc(0);
-  fds = 0;
-  ended = false;
-  constructor(t: MemoryTransport) {
-    t.start({
-      data: (b, fds) => {
-        this.bytes = Buffer.concat([this.bytes, b]);
-        this.fds += fds.length;
-        Fd.closeAll(fds);
-      },
-      end: () => (this.ended = true),
-      error: () => {},
-      close: () => {},
-    });
-  }
-}
-
 /** A msgpack channel on side b; reads are injected into b exactly as given. */
-function setup(options: ChannelOptions = {}): { b: MemoryTransport; rx: Collector; peer: RawPeer } {
-  const [a, b] = memoryTransportPair();
-  const peer = new RawPeer(a);
-  return { b, rx: new Collector(b, { codec: msgpackCodec(), ...options }), peer };
+function setup(options: ChannelOptions = {}): ReturnType<typeof rawSetup> {
+  return rawSetup({ codec: msgpackCodec(), ...options });
 }
 
 /** Two msgpack channels over a memory pair. */

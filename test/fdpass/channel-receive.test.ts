@@ -5,37 +5,10 @@ import { Fd } from '../../src/transport/fd.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { MemoryTransport } from '../../src/transport/memory-transport.js';
 import type { ChannelOptions } from '../../src/fdpass/channel.js';
-import { Collector, settle } from './harness.js';
+import { Collector, RawPeer, rawSetup, settle } from './harness.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
 
-/** What the far end read: raw bytes and whether it saw EOF. */
-class RawPeer {
-  bytes = Buffer.alloc(0);
-  fds = 0;
-  ended = false;
-  constructor(t: MemoryTransport) {
-    t.start({
-      data: (b, fds) => {
-        this.bytes = Buffer.concat([this.bytes, b]);
-        this.fds += fds.length;
-        Fd.closeAll(fds);
-      },
-      end: () => (this.ended = true),
-      error: () => {},
-      close: () => {},
-    });
-  }
-  get text(): string {
-    return this.bytes.toString('utf8');
-  }
-}
-
-/** A channel on side b; reads are injected into b exactly as given; side a sees what b sends. */
-function setup(options?: ChannelOptions): { b: MemoryTransport; rx: Collector; peer: RawPeer } {
-  const [a, b] = memoryTransportPair();
-  const peer = new RawPeer(a);
-  return { b, rx: new Collector(b, options), peer };
-}
+const setup = rawSetup;
 
 async function expectFatal(rx: Collector, peer: RawPeer, reason: string): Promise<void> {
   const error = await rx.closed;

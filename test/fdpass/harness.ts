@@ -5,6 +5,7 @@ import { FdPassChannel } from '../../src/fdpass/channel.js';
 import type { ChannelOptions } from '../../src/fdpass/channel.js';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { memoryTransportPair, type MemoryTransport } from '../../src/transport/memory-transport.js';
 
 /** A temp dir with files whose content names them, to check which fd went where. */
 export class TempFiles {
@@ -81,4 +82,33 @@ export function settle(turns = 5): Promise<void> {
     };
     step(turns);
   });
+}
+
+/** What the far end of a memory pair read: raw bytes, how many fds (closed at once), and EOF. */
+export class RawPeer {
+  bytes = Buffer.alloc(0);
+  fds = 0;
+  ended = false;
+  constructor(t: MemoryTransport) {
+    t.start({
+      data: (b, fds) => {
+        this.bytes = Buffer.concat([this.bytes, b]);
+        this.fds += fds.length;
+        Fd.closeAll(fds);
+      },
+      end: () => (this.ended = true),
+      error: () => {},
+      close: () => {},
+    });
+  }
+  get text(): string {
+    return this.bytes.toString('utf8');
+  }
+}
+
+/** A channel on side b (reads are injected into b exactly as given); side a's raw view of what b sends. */
+export function rawSetup(options?: ChannelOptions): { b: MemoryTransport; rx: Collector; peer: RawPeer } {
+  const [a, b] = memoryTransportPair();
+  const peer = new RawPeer(a);
+  return { b, rx: new Collector(b, options), peer };
 }
