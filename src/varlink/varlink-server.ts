@@ -18,8 +18,8 @@ export interface VarlinkListenOptions extends VarlinkServeOptions {
 export type VarlinkListenAddress = string | { readonly fd: number };
 
 /**
- * A service listening for connections. {@link close} stops accepting and closes the service's open
- * connections (all of them: connections are tracked per service, not per listener).
+ * A service listening for connections. {@link close} stops accepting and closes the connections this
+ * server accepted (other servers and `serve` calls of the same service are not touched).
  */
 export class VarlinkServer implements AsyncDisposable {
   /** The address listened on, or `undefined` for an fd. */
@@ -40,7 +40,7 @@ export class VarlinkServer implements AsyncDisposable {
     return this.#done;
   }
 
-  /** Stops accepting and closes the service's connections. */
+  /** Stops accepting and closes the connections this server accepted. */
   close(): Promise<void> {
     this.#closing ??= this.#stop();
     return this.#closing;
@@ -61,19 +61,27 @@ export async function listenVarlink(
   address: VarlinkListenAddress,
   options: VarlinkListenOptions = {},
 ): Promise<VarlinkServer> {
-  const { mode, signal, ...serveOptions } = options;
+  const { mode, signal, ...rest } = options;
   signal?.throwIfAborted();
+  // This server's connections, closed by its close() and by nothing else.
+  const stopConnections = new AbortController();
+  const serveOptions: VarlinkServeOptions = { ...rest, signal: stopConnections.signal };
   const connections = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     connections.add(p);
     void p.finally(() => connections.delete(p));
   };
+  const closeConnections = async (): Promise<void> => {
+    stopConnections.abort();
+    await Promise.all(connections);
+  };
   if (typeof address !== 'string') {
     if (!isListeningSocket(address.fd)) {
       const done = service.serve(UnixSocket.fromFd(address.fd), serveOptions);
-      return new VarlinkServer(undefined, () => service.closeConnections(), done);
+      track(done);
+      return new VarlinkServer(undefined, closeConnections, done);
     }
-    return acceptLoop(service, await unixListen(address, signal ? { signal } : {}), undefined, serveOptions, track);
+    return acceptLoop(await unixListen(address, signal ? { signal } : {}), undefined, (socket) => track(service.serve(socket, serveOptions)), closeConnections);
   }
   const parsed = parseVarlinkAddress(address);
   switch (parsed.kind) {
@@ -82,7 +90,7 @@ export async function listenVarlink(
         ...(mode !== undefined ? { mode } : {}),
         ...(signal ? { signal } : {}),
       });
-      return acceptLoop(service, listener, address, serveOptions, track);
+      return acceptLoop(listener, address, (socket) => track(service.serve(socket, serveOptions)), closeConnections);
     }
     case 'tcp': {
       const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
@@ -96,7 +104,7 @@ export async function listenVarlink(
           resolve();
         });
       });
-      return tcpServer(service, server, address, signal);
+      return tcpServer(server, address, signal, closeConnections);
     }
     case 'exec':
       throw new VarlinkAddressError(`cannot listen on an exec: address: ${address}`);
@@ -104,15 +112,14 @@ export async function listenVarlink(
 }
 
 function acceptLoop(
-  service: VarlinkService,
   listener: UnixListener,
   address: string | undefined,
-  serveOptions: VarlinkServeOptions,
-  track: (p: Promise<void>) => void,
+  serve: (socket: UnixSocket) => void,
+  closeConnections: () => Promise<void>,
 ): VarlinkServer {
   const done = (async () => {
     try {
-      for await (const socket of listener) track(service.serve(socket, serveOptions));
+      for await (const socket of listener) serve(socket);
     } catch {
       // A listener failure ends accepting; close() still tidies up.
     }
@@ -122,17 +129,17 @@ function acceptLoop(
     async () => {
       await listener.close();
       await done;
-      await service.closeConnections();
+      await closeConnections();
     },
     done,
   );
 }
 
-function tcpServer(service: VarlinkService, server: Server, address: string, signal: AbortSignal | undefined): VarlinkServer {
+function tcpServer(server: Server, address: string, signal: AbortSignal | undefined, closeConnections: () => Promise<void>): VarlinkServer {
   const done = new Promise<void>((resolve) => server.once('close', () => resolve()));
   const stop = async (): Promise<void> => {
     server.close();
-    await service.closeConnections();
+    await closeConnections();
     await done;
   };
   const varlinkServer = new VarlinkServer(address, stop, done);

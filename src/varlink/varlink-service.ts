@@ -43,6 +43,8 @@ export interface VarlinkServeOptions {
   readonly fds?: VarlinkFdPassing;
   /** Largest call accepted, in bytes (16 MiB by default). */
   readonly maxMessageSize?: number;
+  /** Aborting closes the connection (replies already queued are flushed first). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -167,13 +169,20 @@ export class VarlinkService {
    * closed or handed over by an upgrade.
    */
   serve(transport: Transport, options: VarlinkServeOptions = {}): Promise<void> {
+    const { signal, ...connectionOptions } = options;
     const conn = new ServiceConnection(transport, (r) => this.#dispatch(r), {
-      ...options,
+      ...connectionOptions,
       // Services that upgrade must never read a client's next-protocol bytes together with the call.
       boundedReads: this.#hasUpgradeMethods,
     });
     this.#connections.add(conn);
-    return conn.done.finally(() => this.#connections.delete(conn));
+    const onAbort = (): void => void conn.close().catch(() => undefined);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return conn.done.finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      this.#connections.delete(conn);
+    });
   }
 
   /**

@@ -57,6 +57,24 @@ describe('listening and connecting', () => {
     await server.close();
   });
 
+  it('closing one server closes only the connections it accepted, not those of another server of the service', async () => {
+    const { service } = testService();
+    const a = `@varlink-a-${process.pid}-${Date.now()}`;
+    const b = `@varlink-b-${process.pid}-${Date.now()}`;
+    const serverA = await service.listen(`unix:${a}`);
+    const serverB = await service.listen(`unix:${b}`);
+    const clientA = await VarlinkClient.connect(`unix:${a}`);
+    const clientB = await VarlinkClient.connect(`unix:${b}`);
+    await clientA.call('org.example.test.Echo', { value: 'a' });
+    await clientB.call('org.example.test.Echo', { value: 'b' });
+    await serverA.close();
+    await expect(clientA.call('org.example.test.Echo', { value: 'a2' })).rejects.toThrow();
+    expect((await clientB.call('org.example.test.Echo', { value: 'b2' })).parameters).toEqual({ value: 'b2' });
+    await clientA.close();
+    await clientB.close();
+    await serverB.close();
+  });
+
   it('serves over TCP, where fds cannot travel', async () => {
     const { service } = testService();
     // The address does not report a port chosen by the kernel, so pick a free one first.
