@@ -14,6 +14,8 @@ export interface ServerOptions extends PeerOptions {
   readonly mode?: number;
   /** listen(2) backlog. */
   readonly backlog?: number;
+  /** fds per sendmsg on accepted connections (default 253, halved on EINVAL); see `UnixSocketOptions`. */
+  readonly maxFdsPerSend?: number;
   /** Aborts listening; the server then closes like {@link JsonRpcServer.close}. */
   readonly signal?: AbortSignal;
 }
@@ -131,11 +133,13 @@ export class JsonRpcServer implements AsyncDisposable {
  * await using server = await listenPeers('/run/echo.sock', { handlers: { echo: (params) => params } });
  */
 export async function listenPeers(address: ListenAddress, options: ServerOptions = {}): Promise<JsonRpcServer> {
-  const listenOptions: { mode?: number; backlog?: number; signal?: AbortSignal } = {};
-  if (options.mode !== undefined) listenOptions.mode = options.mode;
-  if (options.backlog !== undefined) listenOptions.backlog = options.backlog;
-  if (options.signal !== undefined) listenOptions.signal = options.signal;
-  const listener = await listen(address, listenOptions);
+  const { mode, backlog, signal: listenSignal, maxFdsPerSend } = options;
+  const listener = await listen(address, {
+    ...(mode !== undefined ? { mode } : {}),
+    ...(backlog !== undefined ? { backlog } : {}),
+    ...(listenSignal !== undefined ? { signal: listenSignal } : {}),
+    ...(maxFdsPerSend !== undefined ? { maxFdsPerSend } : {}),
+  });
   const server = new JsonRpcServer(listener, options);
   const { signal } = options;
   if (signal) {

@@ -51,6 +51,33 @@ async function client(): Promise<JsonRpcPeer> {
 }
 
 describe('listenPeers over a real Unix socket', () => {
+  it('applies maxFdsPerSend to accepted connections: 5 fds go out in sendmsg batches of 2', async () => {
+    await serve({ maxFdsPerSend: 2 });
+    const raw = await connect(socketPath);
+    cleanup.push(() => raw.destroy());
+    const batches: number[] = [];
+    let text = '';
+    const done = new Promise<void>((resolve) => {
+      raw.start({
+        data: (bytes, fds) => {
+          text += bytes.toString('utf8');
+          if (fds.length > 0) batches.push(fds.length);
+          Fd.closeAll(fds);
+          if (batches.reduce((a, b) => a + b, 0) === 5) resolve();
+        },
+        end: () => {},
+        error: () => {},
+        close: () => {},
+      });
+    });
+    const sent = ['a', 'b', 'c', 'd', 'e'].map((t) => textFd(t));
+    await raw.write(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"echoFds","params":[],"fds":5}'), sent);
+    Fd.closeAll(sent);
+    await done;
+    expect(batches).toEqual([2, 2, 1]);
+    expect(JSON.parse(text.trim())).toEqual({ jsonrpc: '2.0', id: 1, result: [], fds: 5 });
+  });
+
   it('serves calls with fds in both directions and reports peer credentials', async () => {
     const server = await serve();
     const peer = await client();
