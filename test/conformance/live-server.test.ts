@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,23 @@ describe('conformance --server against our own serve-echo', () => {
       '2 passed, 0 failed, 1 skipped',
     ]);
     expect(code).toBe(0);
+  });
+
+  it('the leak check FAILs, never passes, when --pid names a process that has exited but was not reaped', async () => {
+    // The shell starts `true` in the background and execs into sleep, which never reaps it: a zombie,
+    // whose /proc/PID/fd is empty (a naive count would see 0 fds and pass).
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+      await new Promise((r) => setTimeout(r, 100));
+      expect(readFileSync(`/proc/${zombie}/status`, 'utf8')).toMatch(/^State:\s+Z/m);
+      const { code, out } = await runInProcess(['conformance', '--server', join(dir, 'echo.sock'), '--pid', String(zombie), '--only', 'echo-round-trip']);
+      expect(lines(out)).toContain(`FAIL no-fd-leak-in-the-server: the server process ${zombie} has exited`);
+      expect(code).toBe(1);
+    } finally {
+      parent.kill();
+      await once(parent, 'exit');
+    }
   });
 });
 

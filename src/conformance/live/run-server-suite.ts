@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,7 +77,20 @@ async function warmUp(ctx: CaseContext): Promise<void> {
   Fd.closeAll((await expectResult(conn, 3, ctx.timeoutMs)).fds);
 }
 
+/** True when `pid` has exited (gone, or a zombie nobody reaped yet: its /proc/PID/fd is empty). */
+function processGone(pid: number): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return true;
+  }
+  const state = /^State:\s+(\S)/m.exec(status)?.[1];
+  return state === 'Z' || state === 'X';
+}
+
 function openFdCount(pid: number): number {
+  if (processGone(pid)) throw new CaseFailure(`the server process ${pid} has exited`);
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
@@ -158,6 +171,7 @@ export async function runServerSuite(options: ServerSuiteOptions): Promise<CaseR
       name: 'no-fd-leak-in-the-server',
       async run() {
         if (options.pid === undefined) throw new CaseSkip('needs --pid');
+        if (processGone(options.pid)) throw new CaseFailure(`the server process ${options.pid} has exited`);
         if (baseline === undefined) throw new CaseSkip(`cannot count /proc/${options.pid}/fd: ${baselineError ?? 'unknown'}`);
         const deadline = Date.now() + LEAK_SETTLE_MS;
         let now = openFdCount(options.pid);
