@@ -11,7 +11,7 @@ import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { expectFdCount, openFdCount } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
-import { within } from './temp-dir.js';
+import { within } from './within.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -11,7 +11,7 @@ import { expectNoFdLeaks, openFdCount } from '../support/fd-count.js';
 import { fdText, textFd } from '../support/fd-files.js';
 import { tempDir } from '../support/temp-dir.js';
 import { RawClient } from './raw-client.js';
-import { within } from './temp-dir.js';
+import { within } from './within.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;

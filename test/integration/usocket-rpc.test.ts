@@ -9,7 +9,7 @@ import { JsonScanner } from '../../src/codec/json-scanner.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
-import { within } from './temp-dir.js';
+import { within } from './within.js';
 
 interface USocket extends Duplex {
   write(chunk: { data?: Buffer; fds?: number[]; callback?: () => void }): boolean;

@@ -13,8 +13,10 @@ import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount, textFd } from '../jsonrpc/fd-helpers.js';
-import { tempDir, within } from './temp-dir.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { textFd } from '../support/fd-files.js';
+import { tempDir } from '../support/temp-dir.js';
+import { within } from './within.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let n = 0;

@@ -10,7 +10,9 @@ import { availableFdPassCodecs } from '../../src/varlink/fdpass-upgrade-protocol
 import { fdPassUpgrade, type FdPassUpgradeHandler } from '../../src/varlink/fdpass-upgrade-service.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
-import { expectFdCount, fdText, openFdCount, textFd, transportPair, type PairKind } from './helpers.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
+import { transportPair, type PairKind } from './helpers.js';
 
 const IDL = `interface org.example.mp
 

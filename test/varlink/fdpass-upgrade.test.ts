@@ -13,7 +13,9 @@ import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
-import { expectFdCount, fdText, openFdCount, rawPeer, textFd, transportPair, type PairKind } from './helpers.js';
+import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { fdText, textFd } from '../support/fd-files.js';
+import { rawPeer, transportPair, type PairKind } from './helpers.js';
 
 const IDL = `interface org.example.up
 

@@ -5,10 +5,6 @@ import { socketPair } from '../../src/transport/unix-socket.js';
 import { VarlinkClient, type VarlinkClientOptions } from '../../src/varlink/varlink-client.js';
 import { VarlinkService, type VarlinkServeOptions } from '../../src/varlink/varlink-service.js';
 
-// The fd helpers live in test/support; re-exported for test/varlink/fdpass-upgrade.test.ts, which imports them from here.
-export { expectFdCount, openFdCount } from '../support/fd-count.js';
-export { fdText, textFd } from '../support/fd-files.js';
-
 export type PairKind = 'memory' | 'socketpair';
 
 /** A connected transport pair of the given kind. */

@@ -1,5 +1,3 @@
-export { tempDir } from '../support/temp-dir.js';
-
 /** Rejects with a clear message when `promise` takes longer than `ms` (a deadlock shows as this). */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
