@@ -1,29 +1,18 @@
 import { JsonFramingError } from './json-framing-error.js';
 import { JsonScanner, isJsonWhitespace } from './json-scanner.js';
-import type { FramerLimits, MessageCodec, MessageFramer } from './message-codec.js';
+import { fdsMessage, type FramerLimits, type MessageCodec, type MessageFramer } from './message-codec.js';
 
 /** Decodes and validates in one pass; keeps a byte order mark (a message never starts with one). */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** An object literal's kind: JSON.stringify gives `{…}` for it, with its own keys in order. */
-function isPlainObject(value: object): boolean {
-  return Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'toJSON');
-}
-
 /** Serialises `message` with its top-level `fds` member set to `count` (omitted when 0). */
 function serialise(message: object, count: number): string {
-  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
-  let out: object = message;
-  if (Array.isArray(message)) {
-    if (count > 0) throw new TypeError('fds cannot be attached to a batch array');
-  } else if (count > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) {
-    // Same text as the copy below ({...message, fds: count}: `fds` goes last) without copying the
-    // object, which costs more than the serialisation itself for a small message.
+  const out = fdsMessage(message, count);
+  if (out === null) {
+    // Same text as {...message, fds: count} (`fds` goes last) without copying the object, which costs
+    // more than the serialisation itself for a small message.
     const text = JSON.stringify(message);
     return text === '{}' ? `{"fds":${count}}` : `${text.slice(0, -1)},"fds":${count}}`;
-  } else if (count > 0 || Object.hasOwn(message, 'fds')) {
-    const { fds: _ignored, ...rest } = message as Record<string, unknown>;
-    out = count > 0 ? { ...rest, fds: count } : rest;
   }
   const text = JSON.stringify(out);
   if (typeof text !== 'string') throw new TypeError('message is not serialisable');

@@ -61,3 +61,30 @@ export interface MessageCodec {
    */
   encode(message: object, fdCount: number): Uint8Array;
 }
+
+/** An object literal's kind: serialised (JSON) or packed (msgpack) as its own enumerable keys, in order. */
+function isPlainObject(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'toJSON');
+}
+
+/**
+ * The `fds` rule of {@link MessageCodec.encode}, shared by the codecs: checks `message` and returns what
+ * to encode — `message` itself, or a copy without the caller's `fds` and with `fds: count` last when
+ * `count > 0`. Returns `null` when `message` is a plain object without `fds` and `count > 0`: the codec
+ * then adds the pair to the encoding of `message` itself, which costs less than copying the object.
+ * @throws {TypeError} for a non-object, or fds attached to an array (batch).
+ * @internal
+ */
+export function fdsMessage(message: object, count: number): object | null {
+  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
+  if (Array.isArray(message)) {
+    if (count > 0) throw new TypeError('fds cannot be attached to a batch array');
+    return message;
+  }
+  if (count > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) return null;
+  if (count > 0 || Object.hasOwn(message, 'fds')) {
+    const { fds: _ignored, ...rest } = message as Record<string, unknown>;
+    return count > 0 ? { ...rest, fds: count } : rest;
+  }
+  return message;
+}

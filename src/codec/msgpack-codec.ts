@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { FramerLimits, MessageCodec, MessageFramer } from './message-codec.js';
+import { fdsMessage, type FramerLimits, type MessageCodec, type MessageFramer } from './message-codec.js';
 import { MsgpackFramingError } from './msgpack-framing-error.js';
 import { MSGPACK_FILLER, MsgpackSkipper } from './msgpack-skipper.js';
 import { MsgpackUnavailableError } from './msgpack-unavailable-error.js';
@@ -84,23 +84,11 @@ function createCodec(packr: Packr): MessageCodec {
       }
     },
     encode(message, fdCount) {
-      if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
-      let out: object = message;
-      if (Array.isArray(message)) {
-        if (fdCount > 0) throw new TypeError('fds cannot be attached to a batch array');
-      } else if (fdCount > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) {
-        // Copying the object to add `fds` costs three times the packing of a small message; adding
-        // the pair to the packed map costs one copy of its bytes.
-        const packed = pack(packr, message);
-        const spliced = appendFdsPair(packed, fdCount);
-        if (spliced !== null) return spliced;
-        out = { ...message, fds: fdCount };
-      } else if (fdCount > 0 || Object.hasOwn(message, 'fds')) {
-        // The same rule as JSON: the count goes last, the caller's own `fds` never survives.
-        const { fds: _ignored, ...rest } = message as Record<string, unknown>;
-        out = fdCount > 0 ? { ...rest, fds: fdCount } : rest;
-      }
-      return pack(packr, out);
+      const out = fdsMessage(message, fdCount);
+      if (out !== null) return pack(packr, out);
+      // Copying the object to add `fds` costs three times the packing of a small message; adding the
+      // pair to the packed map costs one copy of its bytes.
+      return appendFdsPair(pack(packr, message), fdCount) ?? pack(packr, { ...message, fds: fdCount });
     },
   };
 }
@@ -111,11 +99,6 @@ function pack(packr: Packr, value: unknown): Buffer {
   } catch (err) {
     throw new TypeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-}
-
-/** An object literal's kind: msgpackr packs its own enumerable keys, in order, as one map. */
-function isPlainObject(value: object): boolean {
-  return Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'toJSON');
 }
 
 const FDS_KEY = [0xa3, 0x66, 0x64, 0x73]; // fixstr "fds"
