@@ -58,12 +58,13 @@ describe('conformance --server against our own serve-echo', () => {
   });
 
   it('the leak check FAILs, never passes, when --pid names a process that has exited but was not reaped', async () => {
-    // The shell starts `true` in the background and execs into sleep, which never reaps it: a zombie,
-    // whose /proc/PID/fd is empty (a naive count would see 0 fds and pass).
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The shell starts a short sleep in the background and execs into a long one, which never reaps it: a
+    // zombie, whose /proc/PID/fd is empty (a naive count would see 0 fds and pass). The child must outlive
+    // the exec, or the shell may reap it first.
+    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 600));
       expect(readFileSync(`/proc/${zombie}/status`, 'utf8')).toMatch(/^State:\s+Z/m);
       const { code, out } = await runInProcess(['conformance', '--server', join(dir, 'echo.sock'), '--pid', String(zombie), '--only', 'echo-round-trip']);
       expect(lines(out)).toContain(`FAIL no-fd-leak-in-the-server: the server process ${zombie} has exited`);
