@@ -161,6 +161,7 @@ export class MemoryTransport implements Transport {
     this.#peer = peer;
   }
 
+  /** This side's send and read counters so far (a snapshot). */
   get stats(): MemoryTransportStats {
     return { sends: this.#sends, reads: this.#reads };
   }

@@ -9,7 +9,6 @@ export interface NativePoller {
 /** Readiness bits passed to a poller callback (libuv's values). */
 export const POLL_READABLE = 1;
 export const POLL_WRITABLE = 2;
-export const POLL_DISCONNECT = 4;
 /** Passed to a poller callback once, after its fd was closed. */
 export const POLL_CLOSED = 0x100;
 
@@ -17,8 +16,7 @@ export const POLL_CLOSED = 0x100;
  * The C addon (`native/fdpass_native.c`). Every fd it creates is nonblocking and close-on-exec. Failures
  * throw {@link SystemError}; EAGAIN on `send`, `recv` and `accept` is the return value -1 instead, since
  * it is on the hot path.
- */
-/**
+ *
  * "Owned" fds: the addon remembers, per thread, the fds it handed out that no poller holds (received,
  * pipe, dup) until they are closed or released through it, and closes the rest when the thread's env
  * is torn down (a terminated worker runs no JS, so its Fd objects cannot close them).

@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import { getSystemErrorName } from 'node:util';
 import { Fd } from './fd.js';
 import { nativeAddon, POLL_CLOSED, POLL_READABLE, type NativeAddon, type NativePoller } from './native.js';
-import { getSystemErrorName } from 'node:util';
 import { SystemError } from './system-error.js';
 import { UnixSocket, type UnixSocketOptions } from './unix-socket.js';
 
@@ -84,15 +84,18 @@ export class UnixListener implements AsyncIterable<UnixSocket>, AsyncDisposable 
     return this.#fdClosed ? -1 : this.#fd;
   }
 
+  /** True once {@link close} was called (or the listener failed or its signal aborted). */
   get closed(): boolean {
     return this.#closing;
   }
 
+  /** Keeps the process alive while the listener waits for connections (the default). */
   ref(): this {
     if (!this.#closing) this.#native.pollRef(this.#poller, true);
     return this;
   }
 
+  /** Lets the process exit even though the listener is open. */
   unref(): this {
     if (!this.#closing) this.#native.pollRef(this.#poller, false);
     return this;
