@@ -1,3 +1,4 @@
+import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
 import type { FdLike } from '../transport/fd.js';
 import { Fd } from '../transport/fd.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
@@ -242,7 +243,7 @@ export class ServiceConnection {
   }
 
   #onClosed(err: Error | undefined): void {
-    this.#abort.abort(err ?? new Error('connection closed'));
+    this.#abort.abort(err ?? new ConnectionClosedError('connection closed'));
     for (const item of this.#queue.splice(0)) if (item.kind === 'call') Fd.closeAll(item.fds);
     this.#wakeUp();
     this.#resolveDone();
