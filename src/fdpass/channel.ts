@@ -57,17 +57,16 @@ type State = 'new' | 'open' | 'closing' | 'closed';
 
 /**
  * A jsonrpc-fdpass connection: cuts the byte stream into messages (JSON by default, or the codec of
- * {@link ChannelOptions.codec}), attaches to each message the
- * fds its `fds` member announces, and sends messages with their fds.
+ * {@link ChannelOptions.codec}), attaches to each message the fds its `fds` member announces, and
+ * sends messages with their fds.
  *
  * Receiving follows the spec's algorithm (a byte buffer and an fd FIFO; a message waits for batched
- * fds while only filler — whitespace in JSON — arrives) and additionally tracks which read brought each fd, so the fds of
- * the next message are never handed to the current one: a read that began after the message started
- * and carries bytes past its end holds the next message's fds (see FdQueue). Fds that arrive before the
- * message that claims them are legal and wait in the FIFO; fds nobody claims by a clean EOF are closed.
- * Fatal errors send a final `-32050` error
- * response (best effort, bounded in time), close the transport and every queued fd, and end with
- * `close(FdPassError)`.
+ * fds while only filler — whitespace in JSON — arrives) and additionally tracks which read brought
+ * each fd, so the fds of the next message are never handed to the current one: a read that began after
+ * the message started and carries bytes past its end holds the next message's fds (see FdQueue). Fds
+ * that arrive before the message that claims them are legal and wait in the FIFO; fds nobody claims by
+ * a clean EOF are closed. Fatal errors send a final `-32050` error response (best effort, bounded in
+ * time), close the transport and every queued fd, and end with `close(FdPassError)`.
  */
 export class FdPassChannel implements AsyncDisposable {
   readonly #transport: Transport;
@@ -131,9 +130,10 @@ export class FdPassChannel implements AsyncDisposable {
   }
 
   /**
-   * Sends `message` with `fds`. Encodes once with the channel's codec; sets the top-level `fds` member to `fds.length`
-   * (omits it when 0, overriding any caller value; the caller's object is not modified). Resolves when
-   * the bytes were handed to the transport; the fds are borrowed until then.
+   * Sends `message` with `fds`. Encodes once with the channel's codec; sets the top-level `fds` member
+   * to `fds.length` (omits it when 0, overriding any caller value; the caller's object is not
+   * modified). Resolves when the transport handed the bytes to the kernel; the fds are borrowed until
+   * then.
    */
   send(message: object, fds: readonly FdLike[] = []): Promise<void> {
     if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(new TransportClosedError('channel is closed'));
@@ -157,6 +157,7 @@ export class FdPassChannel implements AsyncDisposable {
     this.#transport.pause();
   }
 
+  /** Reads and dispatches again after {@link pause}. */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;

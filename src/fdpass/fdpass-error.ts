@@ -1,7 +1,7 @@
 /**
  * Why a jsonrpc-fdpass connection failed fatally:
- * - `framing`: the bytes are not a sequence of JSON messages (syntax, invalid UTF-8, a top-level
- *   scalar, nesting too deep, or the stream ended inside a message);
+ * - `framing`: the bytes are not a sequence of messages in the connection's codec (syntax, invalid
+ *   UTF-8 in JSON, a top-level scalar, nesting too deep, or the stream ended inside a message);
  * - `mismatched-count`: a message's fds did not all arrive before the next message began or the
  *   stream ended;
  * - `invalid-fds`: the `fds` member is not a non-negative integer within the per-message limit;
