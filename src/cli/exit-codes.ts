@@ -17,4 +17,5 @@ export const ExitCode = {
   Timeout: 4,
 } as const;
 
+/** One of the {@link ExitCode} numbers. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -24,6 +24,7 @@ export interface ObservedRead {
   readonly fds: number;
 }
 
+/** What {@link runSenderVector} saw: every read of the far end, and what went wrong on the way (empty when nothing did). */
 export interface SenderOutcome {
   readonly reads: ObservedRead[];
   readonly problems: string[];

@@ -7,6 +7,7 @@ export type JsonObject = { [key: string]: JsonValue };
 /** Why a receiver closed the connection (the `data.reason` of its final `-32050` error). */
 export type FatalReason = 'framing' | 'mismatched-count' | 'invalid-fds' | 'limit';
 
+/** Every {@link FatalReason}, for checking a vector file's `reason`. */
 export const FATAL_REASONS: readonly FatalReason[] = ['framing', 'mismatched-count', 'invalid-fds', 'limit'];
 
 /** One step of a receiver vector: a receive call returning bytes and fds, or end of stream. */
@@ -20,6 +21,7 @@ export interface ReceiverLimits {
   readonly maxDepth?: number;
 }
 
+/** The keys a vector file's `limits` may have. */
 export const LIMIT_NAMES: readonly (keyof ReceiverLimits)[] = ['maxMessageBytes', 'maxFdsPerMessage', 'maxQueuedFds', 'maxDepth'];
 
 /** A message the receiver must dispatch: its JSON value, how many fds it got, and the step that completed it. */
@@ -29,6 +31,7 @@ export interface ExpectedMessage {
   readonly afterRead: number;
 }
 
+/** The fatal error a receiver must end with, and the step after which it must. */
 export interface ExpectedFatal {
   readonly reason: FatalReason;
   readonly afterRead: number;
@@ -68,6 +71,7 @@ export interface SenderVector {
   readonly expect: { readonly sends: readonly ExpectedSend[] };
 }
 
+/** A vector of either kind. */
 export type Vector = ReceiverVector | SenderVector;
 
 /** All vectors of a directory, by kind, in file then document order. */

@@ -19,6 +19,7 @@ import type { UnixSocket } from '../../transport/unix-socket.js';
  * The pauses make sure that even a client that reads late holds the complete JSON before those fds.
  */
 export const RESPONSE_STYLES = ['byte-split', 'fd-per-sendmsg', 'late-fds'] as const;
+/** One of {@link RESPONSE_STYLES}. */
 export type ResponseStyle = (typeof RESPONSE_STYLES)[number];
 
 /** A client waiting for the response wakes up within this long; it then holds a partial message. */

@@ -9,9 +9,13 @@ import type { VarlinkParameters } from '../../varlink/varlink-message.js';
 /** The certification interface: Start, Test01…Test11, End, each reply feeding the next call. */
 export const CERTIFICATION_INTERFACE = 'org.varlink.certification';
 
+/** The reply to Test05, and the parameters of Test06. */
 export const TEST05_REPLY = { bool: false, int: 2, float: Math.PI, string: 'a lot of string' };
+/** The reply to Test06, and the parameters of Test07. */
 export const TEST06_REPLY = { struct: { ...TEST05_REPLY } };
+/** The reply to Test07, and the parameters of Test08. */
 export const TEST07_REPLY = { map: { foo: 'Foo', bar: 'Bar' } };
+/** The reply to Test08, and the parameters of Test09. */
 export const TEST08_REPLY = { set: { one: {}, two: {}, three: {} } };
 
 /** A step that takes fixed parameters (besides `client_id`) and gives a fixed reply. */

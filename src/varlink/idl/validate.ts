@@ -97,8 +97,9 @@ export function validateParameters(
   if (error) throw error;
 }
 
-/** The smallest and largest `int` accepted: the combined signed and unsigned 64-bit range (UAPI.20). */
+/** The smallest `int` accepted: the combined signed and unsigned 64-bit range (UAPI.20) starts at int64's minimum. */
 export const VARLINK_INT_MIN = -(2n ** 63n);
+/** The largest `int` accepted: the combined signed and unsigned 64-bit range (UAPI.20) ends at uint64's maximum. */
 export const VARLINK_INT_MAX = 2n ** 64n - 1n;
 
 const DECIMAL_INTEGER = /^-?(?:0|[1-9]\d*)$/;
