@@ -248,9 +248,11 @@ export class JsonRpcPeer implements AsyncDisposable {
     options: RequestOptions = {},
   ): Promise<Response<unknown>> {
     const fds = options.fds ?? NO_FDS;
-    let checked: { readonly name: string; readonly timeoutMs: number | undefined };
+    let name: string;
+    let timeoutMs: number | undefined;
     try {
-      checked = { name: methodName(method), timeoutMs: checkTimeout(options.timeoutMs) };
+      name = methodName(method);
+      timeoutMs = checkTimeout(options.timeoutMs);
       checkParams(params);
       // All fds are checked before the request gets an id: a bad one fails only this call, unsent.
       checkFds(fds);
@@ -259,7 +261,6 @@ export class JsonRpcPeer implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { name, timeoutMs } = checked;
     const id = this.#nextId++;
     const message: Record<string, unknown> = { jsonrpc: '2.0', method: name, id };
     if (params !== undefined) message['params'] = params;
@@ -268,12 +269,7 @@ export class JsonRpcPeer implements AsyncDisposable {
       // The common case: no abort or timer to clean up, so no wrappers around resolve/reject.
       return new Promise<Response<unknown>>((resolve, reject) => {
         this.#pending.set(id, { method: name, resolve, reject });
-        let sending: Promise<void>;
-        try {
-          sending = this.#channel.send(message, fds);
-        } catch (error) {
-          sending = Promise.reject(error);
-        }
+        const sending = this.#send(message, fds);
         if (sending === WRITTEN) this.#updateFlow();
         else {
           sending.then(
@@ -319,13 +315,7 @@ export class JsonRpcPeer implements AsyncDisposable {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) timer = setTimeout(() => fail(new RequestTimeoutError(name, timeoutMs)), timeoutMs);
-      let sending: Promise<void>;
-      try {
-        sending = this.#channel.send(message, fds);
-      } catch (error) {
-        sending = Promise.reject(error);
-      }
-      sendSettled = sending.then(
+      sendSettled = this.#send(message, fds).then(
         () => {
           written = true;
           this.#updateFlow();
@@ -404,6 +394,15 @@ export class JsonRpcPeer implements AsyncDisposable {
     await this.close();
   }
 
+  /** {@link FdPassChannel.send}, with a synchronous throw (e.g. a custom transport's) turned into a rejection. */
+  #send(message: object, fds: readonly FdLike[]): Promise<void> {
+    try {
+      return this.#channel.send(message, fds);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   #closedError(message: string, cause?: unknown): ConnectionClosedError {
     const reason = cause ?? this.#closeError;
     return new ConnectionClosedError(message, reason === undefined ? undefined : { cause: reason });
@@ -416,9 +415,7 @@ export class JsonRpcPeer implements AsyncDisposable {
     this.#abort.abort(this.#closedError('connection closed'));
     // Queued calls can no longer be answered.
     for (const call of this.#backlog.splice(0)) Fd.closeAll(call.fds);
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const entry of pending) entry.reject(this.#closedError(`connection closed before ${JSON.stringify(entry.method)} was answered`));
+    this.#rejectPending('connection closed');
     this.#resolveClosed(error);
     for (const listener of this.#closeListeners) {
       try {
@@ -439,10 +436,23 @@ export class JsonRpcPeer implements AsyncDisposable {
   #onEnd(): void {
     // Running handlers can still answer, but nobody will send more: stop work that watches the signal.
     this.#abort.abort(this.#closedError('peer finished sending'));
+    this.#rejectPending('peer finished sending');
+    void this.close();
+  }
+
+  /** Rejects every request still waiting for an answer: `${what} before "method" was answered`. */
+  #rejectPending(what: string): void {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const entry of pending) entry.reject(this.#closedError(`peer finished sending before ${JSON.stringify(entry.method)} was answered`));
-    void this.close();
+    for (const entry of pending) entry.reject(this.#closedError(`${what} before ${JSON.stringify(entry.method)} was answered`));
+  }
+
+  /** Removes and returns the request waiting for `id`; undefined when none does (unknown or aborted). */
+  #takePending(id: JsonRpcId): PendingRequest | undefined {
+    if (typeof id !== 'number') return undefined;
+    const entry = this.#pending.get(id);
+    if (entry !== undefined) this.#pending.delete(id);
+    return entry;
   }
 
   #onMessage(value: unknown, fds: Fd[]): void {
@@ -456,10 +466,9 @@ export class JsonRpcPeer implements AsyncDisposable {
           return;
         case 'result':
         case 'error': {
-          const entry = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+          const entry = this.#takePending(message.id);
           // A response nobody waits for (unknown id, or the request was aborted): drop it and its fds.
-          if (entry === undefined || typeof message.id !== 'number') return;
-          this.#pending.delete(message.id);
+          if (entry === undefined) return;
           if (message.kind === 'result') {
             handedOver = true;
             entry.resolve({ result: message.result, fds });
@@ -468,14 +477,9 @@ export class JsonRpcPeer implements AsyncDisposable {
           }
           return;
         }
-        case 'bad-response': {
-          const entry = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
-          if (entry !== undefined && typeof message.id === 'number') {
-            this.#pending.delete(message.id);
-            entry.reject(new JsonRpcError(ErrorCodes.InternalError, `invalid response from peer: ${message.reason}`));
-          }
+        case 'bad-response':
+          this.#takePending(message.id)?.reject(new JsonRpcError(ErrorCodes.InternalError, `invalid response from peer: ${message.reason}`));
           return;
-        }
         case 'invalid':
           this.#respond(message.id, { ok: false, error: new JsonRpcError(ErrorCodes.InvalidRequest, `Invalid Request: ${message.reason}`) });
           return;
@@ -576,12 +580,7 @@ export class JsonRpcPeer implements AsyncDisposable {
       ? { jsonrpc: '2.0', id, result: outcome.value ?? null }
       : { jsonrpc: '2.0', id, error: errorObject(outcome.error) };
     this.#unsentResponses++;
-    let sending: Promise<void>;
-    try {
-      sending = this.#channel.send(message, fds);
-    } catch (error) {
-      sending = Promise.reject(error);
-    }
+    const sending = this.#send(message, fds);
     if (sending === WRITTEN) {
       this.#unsentResponses--;
       this.#updateFlow();
