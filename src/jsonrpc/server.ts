@@ -1,8 +1,7 @@
 import type { Transport } from '../transport/transport.js';
-import { listen, type ListenAddress } from '../transport/unix-listener.js';
+import { listen, type ListenAddress, type UnixListener } from '../transport/unix-listener.js';
 import type { Handler } from './handler.js';
 import { JsonRpcPeer, type CloseOptions, type PeerOptions } from './peer.js';
-
 
 /** Options of {@link listenPeers}: peer options apply to every connection. */
 export interface ServerOptions extends PeerOptions {
@@ -20,14 +19,12 @@ export interface ServerOptions extends PeerOptions {
   readonly signal?: AbortSignal;
 }
 
-type Listener = Awaited<ReturnType<typeof listen>>;
-
 /**
  * Accepts connections and runs a {@link JsonRpcPeer} on each. One connection's failure never affects
  * the others or the process.
  */
 export class JsonRpcServer implements AsyncDisposable {
-  readonly #listener: Listener;
+  readonly #listener: UnixListener;
   readonly #options: ServerOptions;
   readonly #peers = new Set<JsonRpcPeer>();
   readonly #connectionListeners = new Set<(peer: JsonRpcPeer) => void>();
@@ -36,7 +33,7 @@ export class JsonRpcServer implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link listenPeers}. */
-  constructor(listener: Listener, options: ServerOptions) {
+  constructor(listener: UnixListener, options: ServerOptions) {
     this.#listener = listener;
     this.#options = options;
     this.#acceptLoop = this.#accept();
@@ -133,15 +130,14 @@ export class JsonRpcServer implements AsyncDisposable {
  * await using server = await listenPeers('/run/echo.sock', { handlers: { echo: (params) => params } });
  */
 export async function listenPeers(address: ListenAddress, options: ServerOptions = {}): Promise<JsonRpcServer> {
-  const { mode, backlog, signal: listenSignal, maxFdsPerSend } = options;
+  const { mode, backlog, signal, maxFdsPerSend } = options;
   const listener = await listen(address, {
     ...(mode !== undefined ? { mode } : {}),
     ...(backlog !== undefined ? { backlog } : {}),
-    ...(listenSignal !== undefined ? { signal: listenSignal } : {}),
+    ...(signal !== undefined ? { signal } : {}),
     ...(maxFdsPerSend !== undefined ? { maxFdsPerSend } : {}),
   });
   const server = new JsonRpcServer(listener, options);
-  const { signal } = options;
   if (signal) {
     if (signal.aborted) void server.close();
     else signal.addEventListener('abort', () => void server.close(), { once: true });

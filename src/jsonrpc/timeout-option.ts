@@ -1,5 +1,5 @@
 /** setTimeout fires after 1 ms for longer delays, so a larger timeout would fail the call at once. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * Checks a `timeoutMs` option: a number from 0 to {@link MAX_TIMEOUT_MS}. Returns the timeout in ms, or

@@ -12,8 +12,11 @@ export interface WithFdsOptions {
 
 /** A handler result with fds attached to its response. Build it with {@link withFds}. */
 export class WithFds<R> {
+  /** The handler's result, sent as the response's `result`. */
   readonly result: R;
+  /** The fds sent with the response, positionally (a copy of the array given). */
   readonly fds: readonly FdLike[];
+  /** Whether the library closes {@link fds} once the response was written or dropped ({@link WithFdsOptions.close}). */
   readonly close: boolean;
   /** Resolves once the response was handed to the kernel (`true`) or could not be sent (`false`). */
   readonly sent: Promise<boolean>;
