@@ -34,7 +34,7 @@ export function pipelinedRound(client: BenchClient, total: number): Round {
 let bulkPayload: string | undefined;
 
 /** The 16 MiB string echoed by {@link bulkRound}, built once. */
-export function bulkString(): string {
+function bulkString(): string {
   bulkPayload ??= 'x'.repeat(BULK_BYTES);
   return bulkPayload;
 }

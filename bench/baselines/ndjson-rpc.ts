@@ -8,7 +8,7 @@ export type SendBytes = (bytes: Buffer, fds?: readonly number[]) => void;
  * baselines so that they do the same protocol work as our stack (frame, parse, stringify, match ids)
  * and differ from it only in the socket layer. No validation, no error replies: a lower bound.
  */
-export class LineFramer {
+class LineFramer {
   #parts: Buffer[] = [];
 
   /** Feeds a chunk; returns every complete line in it. Only new bytes are searched: O(n) in total. */

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { Fd } from '../../src/transport/fd.js';
 
 /** The name of object `i`. */
-export function objectName(i: number): string {
+function objectName(i: number): string {
   return `obj-${String(i).padStart(5, '0')}`;
 }
 
 /** The content of object `i`, which clients check. */
-export function objectContent(i: number): string {
+function objectContent(i: number): string {
   return `object ${i}`;
 }
 

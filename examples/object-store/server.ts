@@ -18,7 +18,7 @@ import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { NoSuchObjectError, ObjectStore } from './object-store.js';
 
-export const INTERFACE = 'org.example.objectstore';
+const INTERFACE = 'org.example.objectstore';
 const IDL = readFileSync(new URL('./org.example.objectstore.varlink', import.meta.url), 'utf8');
 
 const socket = process.argv[2];

@@ -16,7 +16,7 @@ export function parseAddressArg(address: string): VarlinkAddress {
  * Connects to a parsed address. Unix sockets (and `exec:`, a socketpair) always accept fds from the
  * service, so replies that carry fds can be shown; sending fds is enabled only when asked for.
  */
-export function connectClient(
+function connectClient(
   address: VarlinkAddress,
   options: { signal?: AbortSignal; sendFds?: boolean },
 ): Promise<VarlinkClient> {

@@ -3,7 +3,7 @@ import { CaseFailure, type CaseContext } from './live-case.js';
 import { RawConnectionTimeoutError, type RawConnection, type ReceivedMessage } from './raw-connection.js';
 
 /** The jsonrpc-fdpass fatal error code ("File Descriptor Error"). */
-export const FD_ERROR_CODE = -32050;
+const FD_ERROR_CODE = -32050;
 
 /** Serialises a request (or, without `id`, a notification) exactly as given: no `fds` unless asked. */
 export function requestText(id: unknown, method: unknown, params?: unknown, fds?: unknown): string {
