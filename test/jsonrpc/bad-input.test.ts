@@ -1,7 +1,7 @@
 // Bad input through the peer API: fds that are not descriptors (from a handler's withFds or a caller's
 // request/notify), a method that is not a string, an unusable timeout. Each fails only its own call,
 // sends nothing it should not, and leaves the connection, the process and a graceful close working.
-import { openSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/jsonrpc/error-codes.js';
@@ -12,7 +12,7 @@ import { Fd, FdClosedError, InvalidFdError, type FdLike } from '../../src/transp
 import { nativeAddon } from '../../src/transport/native.js';
 import { socketPair } from '../../src/transport/unix-socket.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
-import { tempDir } from '../support/temp-dir.js';
+import { textFd } from '../support/fd-files.js';
 import { peerPair } from './peer-pair.js';
 
 const cleanup: Array<() => void> = [];
@@ -45,15 +45,9 @@ function socketPeers(): [JsonRpcPeer, JsonRpcPeer] {
   return [client, server];
 }
 
-function fileFd(text = 'payload'): Fd {
-  const tmp = tempDir('fdpass-bad-input');
-  try {
-    const path = tmp.path('f');
-    writeFileSync(path, text);
-    return new Fd(openSync(path, 'r'));
-  } finally {
-    tmp.remove();
-  }
+/** An fd on a small, already unlinked file. */
+function fileFd(): Fd {
+  return textFd('payload');
 }
 
 function closedFd(): Fd {
