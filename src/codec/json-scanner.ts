@@ -46,9 +46,9 @@ export interface ScannedValue {
  *
  * State (depth, in-string, pending backslash) survives across chunks, so every byte is examined once:
  * a value arriving in many small chunks costs O(n) in total. String bodies are skipped with
- * `Buffer.indexOf`. Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once,
- * when it completes.
- * Brackets are only counted, not matched: `JSON.parse` of the returned slice is the validator.
+ * `Buffer.indexOf`. Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once, when
+ * it completes. Brackets are only counted, not matched: `JSON.parse` of the returned slice is the
+ * validator.
  */
 export class JsonScanner {
   readonly #maxBytes: number;

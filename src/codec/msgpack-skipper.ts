@@ -88,9 +88,8 @@ function isContainerStart(action: number): boolean {
  * a stack of items still owed by each open container, the header bytes still to read, and the payload
  * bytes still to skip, so every byte is stepped over once however the stream is chunked: O(n) in total
  * (decoding with msgpackr's incomplete-buffer retry instead restarts from the message start on every
- * chunk, O(n²)). Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once,
- * when it completes.
- * Filler bytes ({@link MSGPACK_FILLER}) between values are skipped.
+ * chunk, O(n²)). Chunks are kept as a list (`ChunkList`) and a value's bytes are copied once, when
+ * it completes. Filler bytes ({@link MSGPACK_FILLER}) between values are skipped.
  */
 export class MsgpackSkipper {
   readonly #maxBytes: number;
