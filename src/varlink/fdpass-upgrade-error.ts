@@ -14,6 +14,7 @@ export type FdPassUpgradeErrorReason =
 export class FdPassUpgradeError extends Error {
   override readonly name = 'FdPassUpgradeError';
   readonly code = 'ERR_VARLINK_FDPASS_UPGRADE';
+  /** What in the confirming reply was wrong. */
   readonly reason: FdPassUpgradeErrorReason;
 
   constructor(reason: FdPassUpgradeErrorReason, message: string) {

@@ -64,6 +64,7 @@ export {
   connectVarlinkAddress,
   parseVarlinkAddress,
   VarlinkAddressError,
+  VarlinkExecError,
   type ConnectAddressOptions,
   type ConnectedAddress,
   type VarlinkAddress,
@@ -73,7 +74,6 @@ export { activationFds, varlinkActivationFd, type ActivationFd } from './socket-
 export { VarlinkError } from './varlink-error.js';
 export { VarlinkProtocolError } from './varlink-protocol-error.js';
 export { VarlinkUsageError } from './varlink-usage-error.js';
-export { VarlinkExecError } from './address.js';
 export { VarlinkStandardError, invalidParameter, permissionDenied } from './standard-errors.js';
 export {
   callMessage,

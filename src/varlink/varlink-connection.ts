@@ -254,6 +254,7 @@ export class VarlinkConnection implements AsyncDisposable {
     this.#transport.pause();
   }
 
+  /** Reads again after {@link pause}. */
   resume(): void {
     this.#transport.resume();
   }
