@@ -2,6 +2,7 @@ import { elapsedUs, nowNs } from '../measure.js';
 import type { OursModules } from '../ours-modules.js';
 import { BULK_BYTES, MIB } from '../payload.js';
 import type { Round } from '../workloads.js';
+import { startRawEcho } from './ours-raw-transport.js';
 
 /**
  * Our transport alone moving the 16 MiB of the bulk case as raw bytes (no framing, no JSON), echoed
@@ -13,16 +14,7 @@ export function openRawTransportBulk(ours: OursModules, echoes: number): { round
   const failed = (err: unknown): void => {
     throw err;
   };
-  server.start({
-    data(bytes, fds) {
-      ours.fd.Fd.closeAll(fds);
-      // The chunk is ours to keep (a fresh buffer per read), so it can be written back as is.
-      if (bytes.length > 0) server.write(bytes).catch(failed);
-    },
-    end: () => void server.end(),
-    error: failed,
-    close() {},
-  });
+  startRawEcho(ours, server, failed);
   let received = 0;
   let done: (() => void) | undefined;
   client.start({

@@ -1,3 +1,4 @@
+import type { Transport } from '../../src/transport/transport.js';
 import type { BenchClient } from '../bench-client.js';
 import type { OursModules } from '../ours-modules.js';
 import { SMALL_BYTES } from '../payload.js';
@@ -15,16 +16,7 @@ export function rawTransportInProcess(ours: OursModules): BenchClient {
   const failed = (err: unknown): void => {
     throw err;
   };
-
-  server.start({
-    data(bytes, fds) {
-      Fd.closeAll(fds);
-      if (bytes.length > 0) server.write(bytes).catch(failed);
-    },
-    end: () => void server.end(),
-    error: failed,
-    close() {},
-  });
+  startRawEcho(ours, server, failed);
 
   let received = 0;
   let done: (() => void) | undefined;
@@ -53,4 +45,20 @@ export function rawTransportInProcess(ours: OursModules): BenchClient {
       await server.close();
     },
   };
+}
+
+/**
+ * Makes `server` write back every chunk it reads (closing the fds that came with it) and end when its
+ * peer does. A read's chunk is a fresh buffer, so it can be written back as is.
+ */
+export function startRawEcho(ours: OursModules, server: Transport, failed: (err: unknown) => void): void {
+  server.start({
+    data(bytes, fds) {
+      ours.fd.Fd.closeAll(fds);
+      if (bytes.length > 0) server.write(bytes).catch(failed);
+    },
+    end: () => void server.end(),
+    error: failed,
+    close() {},
+  });
 }
