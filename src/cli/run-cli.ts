@@ -25,7 +25,8 @@ ${lines.join('\n')}
 
 Run "jsonrpc-fdpass VERB --help" for a verb's options.
 
-Exit codes: 0 success, 1 failure, 2 usage error.`;
+Exit codes: 0 success, 1 failure or error reply, 2 usage error, 3 connection or protocol failure,
+4 timeout (each verb's --help lists the ones it uses).`;
 }
 
 /** Runs the command line `args` (without node and script); resolves to the exit code. */
