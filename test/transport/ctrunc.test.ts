@@ -41,13 +41,17 @@ it('a receiver out of fds (RLIMIT_NOFILE) reports MSG_CTRUNC, closes what arrive
   const report = JSON.parse(String(line.value)) as {
     code: string;
     received: number;
-    atReady: number;
-    afterClose: number;
+    atReady: number[];
+    socketFd: number;
+    afterClose: number[];
   };
   expect(report.code).toBe('EMSGCTRUNC');
   expect(report.received).toBe(0);
-  // Only the socket itself is gone: every fd that did arrive was closed.
-  expect(report.afterClose).toBe(report.atReady - 1);
+  // Every fd that did arrive was closed (no fd exists that was not there before), and so was the socket.
+  // Compared as sets: node itself may close an internal fd meanwhile, so counts alone are noisy.
+  expect(report.atReady).toContain(report.socketFd);
+  expect(report.afterClose.filter((fd) => !report.atReady.includes(fd))).toEqual([]);
+  expect(report.afterClose).not.toContain(report.socketFd);
   expect(await exited).toBe(0);
   // The child's socket closed: we see EOF (or a reset), never a crash on our side.
   await cs.until(() => cs.ended || cs.failure !== undefined);
