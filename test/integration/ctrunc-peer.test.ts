@@ -59,8 +59,12 @@ it('a client out of fds gets a clear rejection and a closed connection; both pro
       closeCode: 'EMSGCTRUNC',
     });
     expect(String(report['causeMessage'])).toMatch(/fds were lost/);
-    // Only the socket itself is gone: every fd that did arrive was closed.
-    expect(report['afterClose']).toBe((report['atReady'] as number) - 1);
+    // Every fd that did arrive was closed (none exists that was not there before), and so was the
+    // socket. Compared as sets: node itself may close an internal fd meanwhile.
+    const atReady = report['atReady'] as number[];
+    const afterClose = report['afterClose'] as number[];
+    expect(afterClose.filter((fd) => !atReady.includes(fd))).toEqual([]);
+    expect(afterClose.length).toBeLessThan(atReady.length);
     expect(await within(exited, 10_000, 'child exit')).toBe(0);
     expect(answered).toBe(1);
     // Our side of the connection closed too (EOF or reset), without taking the server down.

@@ -1,11 +1,28 @@
 // Fd accounting for every test layer: counts from /proc and the "no fd leaked" check.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect } from 'vitest';
 
 /** Number of fds this process has open. */
 export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * This process's open fd numbers, without the one readdir holds on /proc/self/fd while listing it (it
+ * takes the lowest free number, which may be one just closed). Comparing these as sets, rather than
+ * counts, is immune to node closing an fd of its own meanwhile.
+ */
+export function openFdNumbers(): number[] {
+  return readdirSync('/proc/self/fd')
+    .map(Number)
+    .filter((n) => {
+      try {
+        return !readlinkSync(`/proc/self/fd/${n}`).startsWith('/proc/');
+      } catch {
+        return false; // gone already: readdir's own fd
+      }
+    });
 }
 
 /** Number of fds process `pid` has open. */
