@@ -516,15 +516,20 @@ export class JsonRpcPeer implements AsyncDisposable {
     this.#updateFlow();
     const ctx: HandlerContext = { method, id, fds, peer: this, signal: this.#abort.signal };
     let returned: unknown;
+    let thenable: boolean;
     try {
       returned = handler(params, ctx);
+      thenable = isPromiseLike(returned); // a `then` getter may throw too
     } catch (error) {
       this.#finish(id, fds, { ok: false, error });
       return;
     }
     // Synchronous results are answered synchronously so that pipelined calls keep their order.
-    if (isPromiseLike(returned)) {
-      returned.then(
+    if (thenable) {
+      // Promise.resolve adopts a foreign thenable safely: a throwing then() becomes a rejection and
+      // only its first settlement counts (a second one would answer twice and free the slot twice).
+      // A native promise is returned as is, so the common async handler costs nothing extra.
+      Promise.resolve(returned as PromiseLike<unknown>).then(
         (value) => this.#finish(id, fds, { ok: true, value }),
         (error: unknown) => this.#finish(id, fds, { ok: false, error }),
       );

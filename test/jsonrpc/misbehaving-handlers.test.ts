@@ -1,0 +1,96 @@
+// Handlers that return hostile thenables: a `then` that throws, a `then` getter that throws, a thenable
+// that settles more than once. Each call must get exactly one answer, its fds must be closed, and the
+// connection (and its concurrency accounting) must stay usable.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { Handler } from '../../src/jsonrpc/handler.js';
+import type { PeerOptions } from '../../src/jsonrpc/peer.js';
+import { expectNoFdLeaks } from '../support/fd-count.js';
+import { textFd } from '../support/fd-files.js';
+import { peerAndRaw, type RawEnd } from './peer-pair.js';
+
+const cleanup: Array<() => void> = [];
+expectNoFdLeaks({ cleanup: () => cleanup.splice(0).forEach((step) => step()) });
+
+function raw(handlers: Record<string, Handler>, options: PeerOptions = {}): RawEnd {
+  const [peer, end] = peerAndRaw({ handlers: { ping: () => 'pong', ...handlers }, ...options });
+  cleanup.push(() => {
+    peer.destroy();
+    end.channel.destroy();
+  });
+  return end;
+}
+
+describe('a handler returning a hostile thenable', () => {
+  it('a then() that throws is answered with -32603; the fds are closed and the connection carries on', async () => {
+    const end = raw({
+      bad: () => ({
+        then(): void {
+          throw new Error('then exploded');
+        },
+      }),
+    });
+    const fd = textFd('x');
+    await end.write('{"jsonrpc":"2.0","method":"bad","id":1,"fds":1}', [fd]);
+    fd.close();
+    await end.write('{"jsonrpc":"2.0","method":"ping","id":2}');
+    const replies = await end.waitFor(2);
+    expect(replies.map((r) => r.value)).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'then exploded' } },
+      { jsonrpc: '2.0', id: 2, result: 'pong' },
+    ]);
+    expect(end.closed).toBe(false);
+  });
+
+  it('a then getter that throws is answered with -32603 and the connection carries on', async () => {
+    const end = raw({
+      bad: () =>
+        Object.defineProperty({}, 'then', {
+          get(): never {
+            throw new Error('no then for you');
+          },
+        }),
+    });
+    await end.write('{"jsonrpc":"2.0","method":"bad","id":1}');
+    await end.write('{"jsonrpc":"2.0","method":"ping","id":2}');
+    const replies = await end.waitFor(2);
+    expect(replies.map((r) => r.value)).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'no then for you' } },
+      { jsonrpc: '2.0', id: 2, result: 'pong' },
+    ]);
+  });
+
+  it('a thenable that settles three times gets one answer and frees its slot only once', async () => {
+    let running = 0;
+    let most = 0;
+    const end = raw(
+      {
+        twice: () => ({
+          then(resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+            resolve('first');
+            resolve('second');
+            reject(new Error('third'));
+          },
+        }),
+        slow: async () => {
+          running++;
+          most = Math.max(most, running);
+          await sleep(20);
+          running--;
+          return 'done';
+        },
+      },
+      { maxConcurrentRequests: 1 },
+    );
+    await end.write('{"jsonrpc":"2.0","method":"twice","id":1}');
+    await end.write('{"jsonrpc":"2.0","method":"slow","id":2}{"jsonrpc":"2.0","method":"slow","id":3}');
+    const replies = await end.waitFor(3);
+    await sleep(20); // a second answer to id 1 would have arrived by now
+    expect(replies.map((r) => r.value)).toEqual([
+      { jsonrpc: '2.0', id: 1, result: 'first' },
+      { jsonrpc: '2.0', id: 2, result: 'done' },
+      { jsonrpc: '2.0', id: 3, result: 'done' },
+    ]);
+    expect(most).toBe(1);
+  });
+});
