@@ -23,7 +23,8 @@ export class FdClosedError extends InvalidFdError {
   }
 }
 
-function describe(value: unknown): string {
+/** A short rendering of a caller's value for an error message. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'object' && value !== null) return Object.prototype.toString.call(value);
@@ -47,7 +48,7 @@ export class Fd implements Disposable {
 
   /** Wraps `fd`, taking ownership of it. */
   constructor(fd: number) {
-    if (!isFdNumber(fd)) throw new InvalidFdError(`not a file descriptor: ${describe(fd)}`);
+    if (!isFdNumber(fd)) throw new InvalidFdError(`not a file descriptor: ${describeValue(fd)}`);
     this.#fd = fd;
   }
 
@@ -112,7 +113,7 @@ export type FdLike = Fd | number;
 export function fdNumber(fd: FdLike): number {
   if (fd instanceof Fd) return fd.value;
   if (isFdNumber(fd)) return fd;
-  throw new InvalidFdError(`not a file descriptor: ${describe(fd)}`);
+  throw new InvalidFdError(`not a file descriptor: ${describeValue(fd)}`);
 }
 
 /**
@@ -120,6 +121,6 @@ export function fdNumber(fd: FdLike): number {
  * fails as a whole before any byte or descriptor leaves. Throws on the first bad entry.
  */
 export function checkFds(fds: readonly FdLike[]): void {
-  if (!Array.isArray(fds)) throw new InvalidFdError(`fds must be an array, not ${describe(fds)}`);
+  if (!Array.isArray(fds)) throw new InvalidFdError(`fds must be an array, not ${describeValue(fds)}`);
   for (const fd of fds) fdNumber(fd);
 }

@@ -2,7 +2,7 @@ import { openSync, readFileSync, constants as fsConstants } from 'node:fs';
 import { Fd, fdNumber } from './fd.js';
 import type { FdLike } from './fd.js';
 import { SystemError, TransportClosedError, TransportStateError } from './system-error.js';
-import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
+import { writeArgumentError, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
 
 /** Options of {@link memoryTransportPair}; they apply to both directions. */
 export interface MemoryTransportOptions {
@@ -185,6 +185,8 @@ export class MemoryTransport implements Transport {
     if (this.#txShut || this.#ending.length > 0) {
       return Promise.reject(new SystemError('sendmsg', 'EPIPE', 32, 'writing side was shut down'));
     }
+    const badArgument = writeArgumentError(bytes, fds);
+    if (badArgument !== undefined) return Promise.reject(badArgument);
     let numbers: number[];
     try {
       // Every fd is checked before anything is queued: one bad entry fails the whole write, unsent.

@@ -30,3 +30,9 @@ export class TransportStateError extends Error {
   override readonly name = 'TransportStateError';
   readonly code = 'ERR_TRANSPORT_STATE';
 }
+
+/** A write that cannot be sent as asked (bytes that are not a Uint8Array, fds without bytes, too many fds without a filler byte). */
+export class InvalidWriteError extends Error {
+  override readonly name = 'InvalidWriteError';
+  readonly code = 'ERR_INVALID_WRITE';
+}

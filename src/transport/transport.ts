@@ -1,4 +1,6 @@
-import type { Fd, FdLike } from './fd.js';
+import { isUint8Array } from 'node:util/types';
+import { describeValue, InvalidFdError, type Fd, type FdLike } from './fd.js';
+import { InvalidWriteError } from './system-error.js';
 
 /** Credentials of the process on the other end of a Unix socket (SO_PEERCRED). */
 export interface PeerCredentials {
@@ -94,4 +96,19 @@ export interface Transport extends AsyncDisposable {
 
   /** Peer process credentials, or `null` when the transport has none (in-memory). */
   peerCredentials(): PeerCredentials | null;
+}
+
+/**
+ * The error for `write` arguments of the wrong type, or `undefined`. Bytes that are not a Uint8Array
+ * (a string, a number array) would fail inside sendmsg and take the connection down; an `fds` that is
+ * not an array (a single `Fd`) would have its `length` read as 0 and the write go out without its fd.
+ * Transports check this before queueing, so only that write fails. `instanceof` answers the common
+ * case without a call; `isUint8Array` accepts another realm's Buffer.
+ */
+export function writeArgumentError(bytes: unknown, fds: unknown): Error | undefined {
+  if (!(bytes instanceof Uint8Array) && !isUint8Array(bytes)) {
+    return new InvalidWriteError(`bytes must be a Uint8Array or Buffer, not ${describeValue(bytes)}`);
+  }
+  if (fds !== undefined && !Array.isArray(fds)) return new InvalidFdError(`fds must be an array, not ${describeValue(fds)}`);
+  return undefined;
 }

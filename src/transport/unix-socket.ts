@@ -9,8 +9,8 @@ import {
   type NativeAddon,
   type NativePoller,
 } from './native.js';
-import { SystemError, TransportClosedError, TransportStateError } from './system-error.js';
-import { WRITTEN, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
+import { InvalidWriteError, SystemError, TransportClosedError, TransportStateError } from './system-error.js';
+import { WRITTEN, writeArgumentError, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
 
 /** Options of a {@link UnixSocket}. */
 export interface UnixSocketOptions {
@@ -28,11 +28,8 @@ export interface ConnectOptions extends UnixSocketOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A write that cannot be sent as asked (fds without bytes, too many fds without a filler byte). */
-export class InvalidWriteError extends Error {
-  override readonly name = 'InvalidWriteError';
-  readonly code = 'ERR_INVALID_WRITE';
-}
+// Defined with the other transport errors (the in-memory transport throws it too); exported here as before.
+export { InvalidWriteError };
 
 /** Code of the error reported when the kernel truncated received fds (MSG_CTRUNC). */
 export const FDS_TRUNCATED = 'EMSGCTRUNC';
@@ -219,6 +216,8 @@ export class UnixSocket implements Transport {
   write(bytes: Uint8Array, fds?: readonly FdLike[], options?: WriteOptions): Promise<void> {
     if (this.#destroyed) return Promise.reject(new TransportClosedError());
     if (this.#ending) return Promise.reject(new TransportClosedError('write after end()'));
+    const badArgument = writeArgumentError(bytes, fds);
+    if (badArgument !== undefined) return Promise.reject(badArgument);
     const nfds = fds?.length ?? 0;
     const filler = options?.filler;
     if (nfds > 0 && bytes.length === 0) {

@@ -175,6 +175,48 @@ describe.each([
   );
 });
 
+/** Write arguments a JavaScript caller may pass that cannot be sent as they are. */
+const NOT_BYTES: ReadonlyArray<readonly [string, unknown]> = [
+  ['a string', 'hello'],
+  ['an array of numbers', [104, 105]],
+  ['a Uint16Array', new Uint16Array([1, 2])],
+  ['null', null],
+];
+
+describe.each([
+  ['UnixSocket', unixLink],
+  ['MemoryTransport', memoryLink],
+] as const)('%s.write with bad bytes or a non-array fds', (_name, makeLink) => {
+  it.each(NOT_BYTES)('bytes that are %s fail only that write with ERR_INVALID_WRITE', async (_label, value) => {
+    const link = makeLink();
+    const error = await Promise.resolve()
+      .then(() => link.sender.write(value as Uint8Array))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidWriteError', code: 'ERR_INVALID_WRITE' });
+    expect(link.sender.closed).toBe(false);
+    await link.sender.write(Buffer.from('ok'));
+    await link.receiver.until(() => link.receiver.byteLength >= 2);
+    expect(link.receiver.bytes.toString()).toBe('ok');
+    await link.close();
+  });
+
+  it('a single Fd passed instead of an array is refused, not sent as a write without fds', async () => {
+    const link = makeLink();
+    const fd = fileFd('single');
+    const error = await link.sender.write(Buffer.from('x'), fd as unknown as FdLike[]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidFdError);
+    expect((error as InvalidFdError).code).toBe('ERR_INVALID_FD');
+    await link.sender.write(Buffer.from('ok'), [fd]);
+    await link.receiver.until(() => link.receiver.byteLength >= 2);
+    // Nothing of the refused write arrived: the first byte is the next write's, with its fd.
+    expect(link.receiver.bytes.toString()).toBe('ok');
+    expect(link.receiver.fds).toHaveLength(1);
+    Fd.closeAll(link.receiver.fds);
+    fd.close();
+    await link.close();
+  });
+});
+
 describe('start() twice', () => {
   it('UnixSocket throws TransportStateError with ERR_TRANSPORT_STATE', async () => {
     const [a, b] = socketPair();
