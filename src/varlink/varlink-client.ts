@@ -69,8 +69,10 @@ type CallKind = 'call' | 'more' | 'upgrade';
 interface PendingCall {
   readonly kind: CallKind;
   readonly method: string;
-  /** Nobody waits any more (aborted, timed out): replies are dropped. */
+  /** Nobody waits any more (aborted, timed out, stream left): replies are dropped. */
   abandoned: boolean;
+  /** Marks the call abandoned without failing it, and drops its timer and abort listener. */
+  abandon(): void;
   /** Handles one reply; returns true when the call is complete. */
   reply(reply: VarlinkReply, fds: Fd[]): boolean;
   fail(err: Error): void;
@@ -253,7 +255,7 @@ export class VarlinkClient implements AsyncDisposable {
     }
     const abandon = (): void => {
       if (entry instanceof Error) return;
-      entry.abandoned = true;
+      entry.abandon();
       for (const r of buffered.splice(0)) Fd.closeAll(r.fds);
       this.#resumeFor(token);
     };
@@ -425,6 +427,10 @@ export class VarlinkClient implements AsyncDisposable {
       kind,
       method,
       abandoned: false,
+      abandon: () => {
+        entry.abandoned = true;
+        cleanup();
+      },
       reply: (reply, fds) => {
         const complete = handlers.reply(reply, fds);
         if (complete) cleanup();

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { RequestTimeoutError } from '../../src/jsonrpc/request-timeout-error.js';
@@ -59,6 +60,27 @@ describe.each<PairKind>(['memory', 'socketpair'])('client lifecycle over %s', (k
     expect((await client.call('org.example.test.Echo', { value: 'after' })).parameters).toEqual({ value: 'after' });
     await client.close();
     await done;
+  });
+
+  it('releases the timer and abort listener of a stream left early, so neither outlives it', async () => {
+    const [a, b] = transportPair(kind);
+    const client = new VarlinkClient(a);
+    const raw = rawPeer(b);
+    const ac = new AbortController();
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const stream = client.stream('org.example.test.Count', { n: 3 }, { signal: ac.signal, timeoutMs: 60_000 });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    await raw.write('{"parameters":{"i":1},"continues":true}\0');
+    for await (const r of stream) {
+      expect(r.parameters).toEqual({ i: 1 });
+      break;
+    }
+    // A 60 s timer left behind would keep a script that broke out of the loop alive for a minute.
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    expect(timers()).toBe(before);
+    await client.close();
+    await b.close();
   });
 
   it('reads a long stream with backpressure without losing replies', async () => {
