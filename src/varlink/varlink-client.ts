@@ -317,9 +317,6 @@ export class VarlinkClient implements AsyncDisposable {
     options: VarlinkCallOptions = {},
   ): Promise<VarlinkUpgradeResult<P>> {
     return new Promise<VarlinkUpgradeResult<P>>((resolve, reject) => {
-      // Reads stop at each NUL from here on, so the reply is never read together with bytes (and fds)
-      // of the new protocol that the service may send right after it.
-      this.#conn.setBoundedReads(true);
       const entry = this.#enqueue('upgrade', method, parameters, options, {
         reply: (reply, fds) => {
           this.#upgrading = false;
@@ -342,10 +339,14 @@ export class VarlinkClient implements AsyncDisposable {
         },
       });
       if (entry instanceof Error) {
-        this.#conn.setBoundedReads(false);
+        // Refused before anything was sent; bounded reads are left as they were, since another upgrade
+        // call may be waiting for its reply.
         reject(entry);
       } else {
         this.#upgrading = true;
+        // Reads stop at each NUL from here on (no read can happen before this synchronous step ends), so
+        // the reply is never read together with bytes (and fds) of the protocol that may follow it.
+        this.#conn.setBoundedReads(true);
       }
     });
   }

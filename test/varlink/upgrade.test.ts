@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
 import type { VarlinkDetached } from '../../src/varlink/varlink-connection.js';
+import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import type { VarlinkMethodHandler } from '../../src/varlink/varlink-service.js';
 import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
@@ -127,5 +128,25 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade over %s', (kind) => {
     await result.transport.close();
     await server?.ended;
     await server?.transport.close();
+  });
+
+  it('keeps reads NUL-bounded for a waiting upgrade when a second upgrade call is refused', async () => {
+    const [a, b] = transportPair(kind);
+    const client = new VarlinkClient(a);
+    const service = rawPeer(b);
+    const up = client.upgrade('org.example.test.Switch', { greeting: 'hi' });
+    await expect(client.upgrade('org.example.test.Switch', { greeting: 'again' })).rejects.toBeInstanceOf(VarlinkUsageError);
+    await until(() => service.received().includes(0));
+    // The confirming reply, then the new protocol's first bytes with an fd (Varlink fds are off here).
+    using f = textFd('new protocol');
+    await service.write('{"parameters":{"ok":true}}\0');
+    await service.write('HELLO', [f]);
+    const mine = collect(await up);
+    await until(() => mine.fds.length === 1);
+    expect(mine.text()).toBe('HELLO');
+    expect(mine.fds.map((fd) => fdText(fd))).toEqual(['new protocol']);
+    Fd.closeAll(mine.fds);
+    await mine.transport.close();
+    await b.close();
   });
 });
