@@ -309,7 +309,9 @@ export class VarlinkClient implements AsyncDisposable {
   /**
    * Calls `method` with `upgrade`. On success the connection is no longer Varlink: the result carries
    * the raw transport (not yet started) and what was read past the reply. An error reply rejects with
-   * {@link VarlinkError} and leaves this client usable. No other call may be made while it is pending.
+   * {@link VarlinkError} and leaves this client usable. No other call may be made while it is pending,
+   * nor after an abort or timeout until its reply came: a refusal then leaves the client usable, a
+   * confirmation closes it.
    */
   async upgrade<P = VarlinkParameters>(
     method: string,
@@ -334,7 +336,9 @@ export class VarlinkClient implements AsyncDisposable {
           return true;
         },
         fail: (err) => {
-          this.#upgrading = false;
+          // Given up (abort, timeout): the reply still comes and may switch protocols, so calls stay
+          // refused until it is read (#onMessage); anything sent before it could reach the new protocol.
+          if (entry instanceof Error || !entry.abandoned) this.#upgrading = false;
           reject(err);
         },
       });
@@ -500,7 +504,10 @@ export class VarlinkClient implements AsyncDisposable {
         this.#conn.destroy(new ConnectionClosedError('upgrade confirmed after the caller gave up'));
         return;
       }
-      if (entry.kind === 'upgrade') this.#upgrading = false;
+      if (entry.kind === 'upgrade') {
+        this.#upgrading = false;
+        this.#conn.setBoundedReads(false);
+      }
       if (!reply.continues) this.#pending.shift();
       return;
     }

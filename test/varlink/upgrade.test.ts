@@ -149,4 +149,29 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade over %s', (kind) => {
     await mine.transport.close();
     await b.close();
   });
+
+  it('sends nothing after an aborted upgrade call until its reply came, then is Varlink again after a refusal', async () => {
+    const [a, b] = transportPair(kind);
+    const client = new VarlinkClient(a);
+    const service = rawPeer(b);
+    const ac = new AbortController();
+    const up = client.upgrade('org.example.test.Switch', { greeting: 'hi' }, { signal: ac.signal });
+    ac.abort(new Error('gave up'));
+    await expect(up).rejects.toThrow('gave up');
+    // The service may still switch protocols: a call now could land in the next protocol.
+    await expect(client.call('org.example.test.Echo', { value: 'early' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(VarlinkUsageError);
+    await expect(client.send('org.example.test.Note', { text: 'early' })).rejects.toBeInstanceOf(VarlinkUsageError);
+    await service.write('{"error":"org.example.test.Failed","parameters":{"why":"refused"}}\0');
+    await until(() => service.received().includes(0));
+    const echo = client.call('org.example.test.Echo', { value: 'later' });
+    await until(() => service.replies().length === 2);
+    expect(service.replies()).toEqual([
+      { method: 'org.example.test.Switch', parameters: { greeting: 'hi' }, upgrade: true },
+      { method: 'org.example.test.Echo', parameters: { value: 'later' } },
+    ]);
+    await service.write('{"parameters":{"value":"later"}}\0');
+    expect((await echo).parameters).toEqual({ value: 'later' });
+    await client.close();
+    await b.close();
+  });
 });
