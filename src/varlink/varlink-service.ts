@@ -263,7 +263,8 @@ export class VarlinkService {
       }
     } catch (err) {
       if (upgraded) return;
-      await this.#sendError(r, err as Error);
+      // Handlers may throw anything; onError is promised an Error.
+      await this.#sendError(r, err instanceof Error ? err : new Error(String(err)));
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
+import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { connectPair, type PairKind } from './helpers.js';
 import { TEST_IDL, testService } from './test-interface.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
@@ -137,6 +138,29 @@ describe.each<PairKind>(['memory', 'socketpair'])('client and service over %s', 
         'handler bug',
         expect.stringContaining("reply of org.example.test.BadReply does not match the IDL"),
       ]);
+      await client.close();
+      await done;
+    });
+
+    it('reports handlers that throw or reject with non-Errors to onError as Errors', async () => {
+      const errors: unknown[] = [];
+      const service = new VarlinkService({ vendor: 'v', product: 'p', version: '1', url: 'u', onError: (e) => errors.push(e) });
+      service.addInterface('interface org.example.odd\nmethod Str() -> ()\nmethod Undef() -> ()\nmethod Null() -> ()\n', {
+        Str: () => {
+          throw 'plain string';
+        },
+        Undef: () => {
+          throw undefined;
+        },
+        Null: () => Promise.reject(null),
+      });
+      const { client, done } = connectPair(service, kind);
+      for (const method of ['Str', 'Undef', 'Null']) {
+        const err = await client.call(`org.example.odd.${method}`).catch((e: unknown) => e);
+        expect((err as VarlinkError).error).toBe('io.github.jsonrpc-fdpass.InternalError');
+      }
+      expect(errors.every((e) => e instanceof Error)).toBe(true);
+      expect(errors.map((e) => (e as Error).message)).toEqual(['plain string', 'undefined', 'null']);
       await client.close();
       await done;
     });
