@@ -122,10 +122,16 @@ function methodName(method: unknown): string {
 }
 
 function errorObject(error: unknown): JsonRpcErrorObject {
-  if (error instanceof JsonRpcError) return error.toJSON();
-  // Only the message crosses the wire: stacks and other fields may hold internals.
-  const message = error instanceof Error && error.message ? error.message : 'Internal error';
-  return { code: ErrorCodes.InternalError, message };
+  // A handler may throw anything: inspecting it must not throw in turn (a `message` getter that throws,
+  // a revoked proxy), or the call would go unanswered and the failure escape as an unhandled rejection.
+  try {
+    if (error instanceof JsonRpcError) return error.toJSON();
+    // Only the message crosses the wire: stacks and other fields may hold internals.
+    const message: unknown = error instanceof Error ? error.message : undefined;
+    return { code: ErrorCodes.InternalError, message: typeof message === 'string' && message !== '' ? message : 'Internal error' };
+  } catch {
+    return { code: ErrorCodes.InternalError, message: 'Internal error' };
+  }
 }
 
 /**

@@ -94,3 +94,42 @@ describe('a handler returning a hostile thenable', () => {
     expect(most).toBe(1);
   });
 });
+
+/** An Error whose `message` getter throws, as a lazily formatted error of some library might. */
+function errorWithThrowingMessage(): Error {
+  return Object.defineProperty(new Error(), 'message', {
+    get(): never {
+      throw new Error('message getter exploded');
+    },
+  });
+}
+
+/** A revoked proxy: `instanceof` on it throws a TypeError. */
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+
+describe('a handler failing with a value that cannot be inspected', () => {
+  it.each([
+    ['throws an Error whose message getter throws', () => {
+      throw errorWithThrowingMessage();
+    }],
+    ['rejects with an Error whose message getter throws', () => Promise.reject(errorWithThrowingMessage())],
+    ['throws a revoked proxy', () => {
+      throw revokedProxy();
+    }],
+    ['rejects with a revoked proxy', () => Promise.reject(revokedProxy())],
+  ] as const)('%s: answered with -32603, fds closed, connection usable', async (_label, handler) => {
+    const end = raw({ bad: handler as Handler });
+    const fd = textFd('x');
+    await end.write('{"jsonrpc":"2.0","method":"bad","id":1,"fds":1}', [fd]);
+    fd.close();
+    await end.write('{"jsonrpc":"2.0","method":"ping","id":2}');
+    const replies = await end.waitFor(2);
+    expect(replies[0]!.value).toMatchObject({ id: 1, error: { code: -32603 } });
+    expect(replies[1]!.value).toEqual({ jsonrpc: '2.0', id: 2, result: 'pong' });
+    expect(end.closed).toBe(false);
+  });
+});
