@@ -24,6 +24,10 @@ export class ChunkList {
   #off = 0;
   #pos = 0;
 
+  /** Where small chunks of an unfinished value are copied (see {@link ChunkList.push}). */
+  #storage: Buffer | null = null;
+  #storageUsed = 0;
+
   /** Stream offset just past the last byte pushed (total bytes pushed). */
   get received(): number {
     return this.#received;
@@ -51,9 +55,49 @@ export class ChunkList {
 
   /** Appends bytes from the stream. Empty chunks are ignored. */
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#received += chunk.length;
+    const n = chunk.length;
+    if (n === 0) return;
+    this.#received += n;
+    // Chunks behind the cursor are kept only while an unfinished value spans them, and this one will
+    // be too. A small view would pin its whole buffer meanwhile (UnixSocket's reads are views of a
+    // 128 KiB pool shared by all sockets: a peer trickling a byte per read would pin a pool per byte,
+    // without bound), so such a chunk is copied instead. Not taken for values that arrive whole.
+    if (this.#head < this.#cursor && n < chunk.buffer.byteLength >>> 1) this.#pushCopy(chunk);
+    else this.#chunks.push(chunk);
+  }
+
+  /**
+   * Copies `chunk` into storage of our own. When the previous chunk is the copy just before it and the
+   * cursor is past it, that chunk is extended instead (the cursor moves to its old end, the same
+   * stream position), so a value trickling in costs one chunk per storage, not one per read.
+   */
+  #pushCopy(chunk: Buffer): void {
+    const n = chunk.length;
+    let storage = this.#storage;
+    if (storage === null || storage.length - this.#storageUsed < n) {
+      // allocUnsafeSlow: memory of our own, not a slice of node's shared pool (which would pin again).
+      storage = this.#storage = Buffer.allocUnsafeSlow(Math.max(n, COPY_STORAGE));
+      this.#storageUsed = 0;
+    }
+    const start = this.#storageUsed;
+    chunk.copy(storage, start);
+    this.#storageUsed = start + n;
+    const chunks = this.#chunks;
+    const last = chunks.length - 1;
+    const prev = chunks[last];
+    if (
+      prev !== undefined &&
+      last >= this.#head &&
+      this.#cursor === chunks.length &&
+      prev.buffer === storage.buffer &&
+      prev.byteOffset + prev.length === storage.byteOffset + start
+    ) {
+      chunks[last] = storage.subarray(prev.byteOffset - storage.byteOffset, start + n);
+      this.#cursor = last;
+      this.#off = prev.length;
+      return;
+    }
+    chunks.push(storage.subarray(start, start + n));
   }
 
   /** Moves the cursor to index `i` of its chunk. */
@@ -134,6 +178,7 @@ export class ChunkList {
       start += chunk.length;
     }
     this.#chunks = [];
+    this.#storage = null;
     this.#head = this.#cursor = this.#off = 0;
     this.#headStart = this.#pos = this.#received;
     return out;
@@ -141,3 +186,5 @@ export class ChunkList {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Size of the storage small chunks are copied into: what one connection may hold beyond its bytes. */
+const COPY_STORAGE = 4096;
