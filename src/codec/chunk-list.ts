@@ -25,8 +25,7 @@ export class ChunkList {
   #pos = 0;
 
   /** Where small chunks of an unfinished value are copied (see {@link ChunkList.push}). */
-  #storage: Buffer | null = null;
-  #storageUsed = 0;
+  #copies = new RetainedCopies();
 
   /** Stream offset just past the last byte pushed (total bytes pushed). */
   get received(): number {
@@ -62,42 +61,27 @@ export class ChunkList {
     // be too. A small view would pin its whole buffer meanwhile (UnixSocket's reads are views of a
     // 128 KiB pool shared by all sockets: a peer trickling a byte per read would pin a pool per byte,
     // without bound), so such a chunk is copied instead. Not taken for values that arrive whole.
-    if (this.#head < this.#cursor && n < chunk.buffer.byteLength >>> 1) this.#pushCopy(chunk);
+    if (this.#head < this.#cursor && pinsMore(chunk)) this.#pushCopy(chunk);
     else this.#chunks.push(chunk);
   }
 
   /**
-   * Copies `chunk` into storage of our own. When the previous chunk is the copy just before it and the
-   * cursor is past it, that chunk is extended instead (the cursor moves to its old end, the same
-   * stream position), so a value trickling in costs one chunk per storage, not one per read.
+   * Copies `chunk` into storage of our own. When that extends the previous chunk (the copy made just
+   * before it) and the cursor is past it, the chunk entry grows instead (the cursor moves to its old
+   * end, the same stream position), so a value trickling in costs one entry per storage, not per read.
    */
   #pushCopy(chunk: Buffer): void {
-    const n = chunk.length;
-    let storage = this.#storage;
-    if (storage === null || storage.length - this.#storageUsed < n) {
-      // allocUnsafeSlow: memory of our own, not a slice of node's shared pool (which would pin again).
-      storage = this.#storage = Buffer.allocUnsafeSlow(Math.max(n, COPY_STORAGE));
-      this.#storageUsed = 0;
-    }
-    const start = this.#storageUsed;
-    chunk.copy(storage, start);
-    this.#storageUsed = start + n;
     const chunks = this.#chunks;
     const last = chunks.length - 1;
-    const prev = chunks[last];
-    if (
-      prev !== undefined &&
-      last >= this.#head &&
-      this.#cursor === chunks.length &&
-      prev.buffer === storage.buffer &&
-      prev.byteOffset + prev.length === storage.byteOffset + start
-    ) {
-      chunks[last] = storage.subarray(prev.byteOffset - storage.byteOffset, start + n);
+    const prev = last >= this.#head && this.#cursor === chunks.length ? chunks[last] : undefined;
+    const copy = this.#copies.copy(chunk, prev);
+    if (prev !== undefined && copy.length > chunk.length) {
+      chunks[last] = copy;
       this.#cursor = last;
       this.#off = prev.length;
-      return;
+    } else {
+      chunks.push(copy);
     }
-    chunks.push(storage.subarray(start, start + n));
   }
 
   /** Moves the cursor to index `i` of its chunk. */
@@ -178,7 +162,7 @@ export class ChunkList {
       start += chunk.length;
     }
     this.#chunks = [];
-    this.#storage = null;
+    this.#copies = new RetainedCopies();
     this.#head = this.#cursor = this.#off = 0;
     this.#headStart = this.#pos = this.#received;
     return out;
@@ -188,3 +172,43 @@ export class ChunkList {
 const EMPTY = Buffer.alloc(0);
 /** Size of the storage small chunks are copied into: what one connection may hold beyond its bytes. */
 const COPY_STORAGE = 4096;
+
+/**
+ * True when keeping `chunk` would pin much more memory than its bytes: it is less than half of the
+ * buffer it is a view of (e.g. a read from UnixSocket's shared receive pool).
+ * @internal
+ */
+export function pinsMore(chunk: Buffer): boolean {
+  return chunk.length < chunk.buffer.byteLength >>> 1;
+}
+
+/**
+ * Storage of a framer's own for chunks it must keep across reads (an unfinished message) that would
+ * otherwise pin a shared buffer ({@link pinsMore}).
+ * @internal
+ */
+export class RetainedCopies {
+  #storage: Buffer | null = null;
+  #used = 0;
+
+  /**
+   * Copies `chunk` and returns the copy; when `prev` is the copy made just before and the new bytes
+   * follow it in the same storage, the returned view is `prev` extended by them (longer than `chunk`).
+   */
+  copy(chunk: Buffer, prev: Buffer | undefined): Buffer {
+    const n = chunk.length;
+    let storage = this.#storage;
+    if (storage === null || storage.length - this.#used < n) {
+      // allocUnsafeSlow: memory of our own, not a slice of node's shared pool (which would pin again).
+      storage = this.#storage = Buffer.allocUnsafeSlow(Math.max(n, COPY_STORAGE));
+      this.#used = 0;
+    }
+    const start = this.#used;
+    chunk.copy(storage, start);
+    this.#used = start + n;
+    if (prev !== undefined && prev.buffer === storage.buffer && prev.byteOffset + prev.length === storage.byteOffset + start) {
+      return storage.subarray(prev.byteOffset - storage.byteOffset, start + n);
+    }
+    return storage.subarray(start, start + n);
+  }
+}

@@ -1,3 +1,5 @@
+import { pinsMore, RetainedCopies } from './chunk-list.js';
+
 /** Options of a {@link NulFramer}. */
 export interface NulFramerOptions {
   /** Largest message in bytes, without its NUL; longer is a {@link NulFramingError}. Default 64 MiB. */
@@ -33,6 +35,8 @@ export class NulFramer {
   #scanBase = 0;
   /** Read offset into `#chunks[0]`. */
   #off = 0;
+  /** Where small chunks of an unfinished message are copied (see {@link NulFramer.push}). */
+  #copies = new RetainedCopies();
 
   constructor(options: NulFramerOptions = {}) {
     this.#max = options.maxMessageBytes ?? 64 * 1024 * 1024;
@@ -46,8 +50,29 @@ export class NulFramer {
   /** Appends bytes from the stream. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
     this.#length += chunk.length;
+    // Bytes already buffered are an unfinished message, kept with this chunk until its NUL: a small
+    // view (a read from UnixSocket's shared pool) would pin its whole buffer meanwhile, so it is copied
+    // (see ChunkList.push).
+    if (this.#chunks.length > 0 && pinsMore(chunk)) this.#pushCopy(chunk);
+    else this.#chunks.push(chunk);
+  }
+
+  #pushCopy(chunk: Buffer): void {
+    const chunks = this.#chunks;
+    const last = chunks.length - 1;
+    const prev = chunks[last]!;
+    const copy = this.#copies.copy(chunk, prev);
+    if (copy.length === chunk.length) {
+      chunks.push(copy);
+      return;
+    }
+    // `prev` grew. A scan that had finished it resumes inside it, at the same message offset.
+    chunks[last] = copy;
+    if (this.#scanChunk > last) {
+      this.#scanChunk = last;
+      this.#scanBase -= prev.length;
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import { encode } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { JsonScanner } from '../../src/codec/json-scanner.js';
 import { MsgpackSkipper } from '../../src/codec/msgpack-skipper.js';
+import { NulFramer } from '../../src/codec/nul-framer.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -19,6 +20,18 @@ const READS = 20;
 interface Framer {
   push(chunk: Buffer): void;
   next(): { bytes: Buffer } | null;
+}
+
+/** NulFramer returns the message itself; wrapped to the shape of the other framers. */
+function nulFramer(): Framer {
+  const framer = new NulFramer();
+  return {
+    push: (chunk) => framer.push(chunk),
+    next: () => {
+      const message = framer.next();
+      return message === null ? null : { bytes: message };
+    },
+  };
 }
 
 /**
@@ -69,6 +82,13 @@ describe('an unfinished message trickling in one byte per read', () => {
     const tail = packed.subarray(5 + READS);
     const { value, alivePools } = await trickle(new MsgpackSkipper(), head, body, tail);
     expect(value.equals(packed)).toBe(true);
+    expect(alivePools).toBe(0);
+  });
+
+  it('NulFramer (Varlink) keeps its bytes, not the pools they were views of', async () => {
+    const body = Buffer.from('z'.repeat(READS));
+    const { value, alivePools } = await trickle(nulFramer(), Buffer.from('{"method":"'), body, Buffer.from('"}\0{"next"'));
+    expect(value.toString()).toBe(`{"method":"${'z'.repeat(READS)}"}`);
     expect(alivePools).toBe(0);
   });
 });
