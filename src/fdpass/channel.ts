@@ -1,6 +1,6 @@
 import { jsonCodec } from '../codec/json-codec.js';
 import { isMessageFramingError, type MessageCodec, type MessageFramer } from '../codec/message-codec.js';
-import { Fd } from '../transport/fd.js';
+import { Fd, notAnFdArray } from '../transport/fd.js';
 import type { FdLike } from '../transport/fd.js';
 import { TransportClosedError, TransportStateError } from '../transport/system-error.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
@@ -137,6 +137,8 @@ export class FdPassChannel implements AsyncDisposable {
    */
   send(message: object, fds: readonly FdLike[] = []): Promise<void> {
     if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(new TransportClosedError('channel is closed'));
+    // Checked before `fds.length` counts them: null would throw here, a single Fd would count as 0.
+    if (!Array.isArray(fds)) return Promise.reject(notAnFdArray(fds));
     let bytes: Uint8Array;
     try {
       bytes = this.#codec.encode(message, fds.length);

@@ -121,6 +121,14 @@ export function fdNumber(fd: FdLike): number {
  * fails as a whole before any byte or descriptor leaves. Throws on the first bad entry.
  */
 export function checkFds(fds: readonly FdLike[]): void {
-  if (!Array.isArray(fds)) throw new InvalidFdError(`fds must be an array, not ${describeValue(fds)}`);
+  if (!Array.isArray(fds)) throw notAnFdArray(fds);
   for (const fd of fds) fdNumber(fd);
+}
+
+/**
+ * The error for an `fds` argument that is not an array. A single `Fd` in its place would otherwise
+ * have its `length` read as 0 and the message go out without it.
+ */
+export function notAnFdArray(fds: unknown): InvalidFdError {
+  return new InvalidFdError(`fds must be an array, not ${describeValue(fds)}`);
 }

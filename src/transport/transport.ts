@@ -1,5 +1,5 @@
 import { isUint8Array } from 'node:util/types';
-import { describeValue, InvalidFdError, type Fd, type FdLike } from './fd.js';
+import { describeValue, notAnFdArray, type Fd, type FdLike } from './fd.js';
 import { InvalidWriteError } from './system-error.js';
 
 /** Credentials of the process on the other end of a Unix socket (SO_PEERCRED). */
@@ -109,6 +109,6 @@ export function writeArgumentError(bytes: unknown, fds: unknown): Error | undefi
   if (!(bytes instanceof Uint8Array) && !isUint8Array(bytes)) {
     return new InvalidWriteError(`bytes must be a Uint8Array or Buffer, not ${describeValue(bytes)}`);
   }
-  if (fds !== undefined && !Array.isArray(fds)) return new InvalidFdError(`fds must be an array, not ${describeValue(fds)}`);
+  if (fds !== undefined && !Array.isArray(fds)) return notAnFdArray(fds);
   return undefined;
 }

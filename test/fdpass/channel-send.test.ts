@@ -69,6 +69,21 @@ describe('FdPassChannel sending', () => {
     await shutdown(tx, rx);
   });
 
+  it('fds that are not an array (null, a single Fd) reject with InvalidFdError and send nothing', async () => {
+    const { tx, rx } = channels();
+    const [fd] = files.open(1);
+    for (const bad of [null, fd]) {
+      const sent = tx.channel.send({ id: 1 }, bad as unknown as Fd[]); // a rejection, not a throw
+      await expect(sent).rejects.toMatchObject({ name: 'InvalidFdError', code: 'ERR_INVALID_FD' });
+    }
+    // Nothing of the refused sends arrived: the first message is the next one, with its fd.
+    await tx.channel.send({ id: 2 }, [fd!]);
+    const ms = await rx.waitFor(1);
+    expect(ms.map((m) => [m.value, m.fds.length])).toEqual([[{ id: 2, fds: 1 }, 1]]);
+    fd!.close();
+    await shutdown(tx, rx);
+  });
+
   it('sends 1,000 fds in one message in batches of 253 and receives them in order', async () => {
     const { tx, rx, a } = channels({ chunkSize: 7 });
     const sent = files.open(1000, 'k');
