@@ -549,8 +549,10 @@ export class JsonRpcPeer implements AsyncDisposable {
     // Received fds the handler neither took nor returned go now; returned ones after the write.
     if (attached === undefined) Fd.closeAll(fds);
     else {
+      // Returned by number (`fd.value`) counts too: closing it now would send a closed fd, or whatever
+      // file reuses the number before the write.
       const outgoing = new Set<unknown>(attached.fds);
-      for (const fd of fds) if (!outgoing.has(fd)) fd.close();
+      for (const fd of fds) if (!fd.closed && !outgoing.has(fd) && !outgoing.has(fd.value)) fd.close();
     }
     if (id === undefined) {
       this.#answered(attached, fds, false);

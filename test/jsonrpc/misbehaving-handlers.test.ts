@@ -1,13 +1,16 @@
-// Handlers that return hostile thenables: a `then` that throws, a `then` getter that throws, a thenable
-// that settles more than once. Each call must get exactly one answer, its fds must be closed, and the
-// connection (and its concurrency accounting) must stay usable.
+// Handlers that misbehave: hostile thenables (a `then` that throws, a `then` getter that throws, a
+// thenable that settles more than once), failures that cannot be inspected, received fds returned as
+// numbers. Each call must get exactly one answer, its fds must be closed, and the connection (and its
+// concurrency accounting) must stay usable.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Handler } from '../../src/jsonrpc/handler.js';
 import type { PeerOptions } from '../../src/jsonrpc/peer.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
-import { textFd } from '../support/fd-files.js';
-import { peerAndRaw, type RawEnd } from './peer-pair.js';
+import { fdText, inode, textFd } from '../support/fd-files.js';
+import { peerAndRaw, peerPair, type RawEnd } from './peer-pair.js';
+import { withFds } from '../../src/jsonrpc/with-fds.js';
+import { Fd } from '../../src/transport/fd.js';
 
 const cleanup: Array<() => void> = [];
 expectNoFdLeaks({ cleanup: () => cleanup.splice(0).forEach((step) => step()) });
@@ -131,5 +134,22 @@ describe('a handler failing with a value that cannot be inspected', () => {
     expect(replies[0]!.value).toMatchObject({ id: 1, error: { code: -32603 } });
     expect(replies[1]!.value).toEqual({ jsonrpc: '2.0', id: 2, result: 'pong' });
     expect(end.closed).toBe(false);
+  });
+});
+
+describe('a handler returning the numbers of the fds it received', () => {
+  it('withFds(ctx.fds.map(fd => fd.value)) sends those fds, not closed or reused numbers', async () => {
+    const [client, server] = peerPair();
+    cleanup.push(() => {
+      client.destroy();
+      server.destroy();
+    });
+    server.handle('echoNumbers', (_params, ctx) => withFds(null, ctx.fds.map((fd) => fd.value)));
+    const sent = [textFd('one'), textFd('two')];
+    const { fds } = await client.request('echoNumbers', [], { fds: sent });
+    expect(fds.map(fdText)).toEqual(['one', 'two']);
+    expect(fds.map(inode)).toEqual(sent.map(inode));
+    Fd.closeAll(fds);
+    Fd.closeAll(sent);
   });
 });
