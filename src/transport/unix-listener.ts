@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
-import { Fd } from './fd.js';
+import { Fd, fdNumber } from './fd.js';
 import { nativeAddon, POLL_CLOSED, POLL_READABLE, type NativeAddon, type NativePoller } from './native.js';
 import { SystemError } from './system-error.js';
 import { UnixSocket, type UnixSocketOptions } from './unix-socket.js';
@@ -226,10 +226,11 @@ export async function listen(address: ListenAddress, options: ListenOptions = {}
   const native = nativeAddon();
   options.signal?.throwIfAborted();
   if (typeof address !== 'string') {
-    if (!isListeningSocket(address.fd)) {
-      throw new SystemError('listen', 'EINVAL', 22, `fd ${address.fd} is not a listening socket`);
+    const fd = fdNumber(address.fd); // refuses what the addon would truncate (3.5 adopting fd 3)
+    if (!isListeningSocket(fd)) {
+      throw new SystemError('listen', 'EINVAL', 22, `fd ${fd} is not a listening socket`);
     }
-    return new UnixListener(address.fd, null, options);
+    return new UnixListener(fd, null, options);
   }
   const fd = native.socket();
   try {
@@ -305,5 +306,5 @@ function isStaleSocketFile(native: NativeAddon, path: string): boolean {
 
 /** True when `fd` is a listening socket (SO_ACCEPTCONN), as opposed to a connected one. */
 export function isListeningSocket(fd: number | Fd): boolean {
-  return nativeAddon().isListening(typeof fd === 'number' ? fd : fd.value);
+  return nativeAddon().isListening(fdNumber(fd));
 }

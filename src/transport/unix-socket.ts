@@ -130,12 +130,13 @@ export class UnixSocket implements Transport {
    * caller until this returns; an {@link Fd} is taken only on success.
    */
   static fromFd(fd: number | Fd, options?: UnixSocketOptions): UnixSocket {
-    const n = typeof fd === 'number' ? fd : fd.value;
+    // fdNumber refuses what the addon would truncate or coerce (1.5 adopting fd 1, '3', null).
+    const n = fdNumber(fd);
     if (nativeAddon().isListening(n)) {
       throw new SystemError('fromFd', 'EINVAL', 22, `fd ${n} is a listening socket, not a connection (use listen({ fd }))`);
     }
     const sock = new UnixSocket(n, options);
-    if (typeof fd !== 'number') fd.take();
+    if (fd instanceof Fd) fd.take();
     return sock;
   }
 

@@ -9,7 +9,7 @@ import { nativeAddon } from '../../src/transport/native.js';
 import { TransportStateError } from '../../src/transport/system-error.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { listen } from '../../src/transport/unix-listener.js';
-import { socketPair, type UnixSocket } from '../../src/transport/unix-socket.js';
+import { socketPair, UnixSocket } from '../../src/transport/unix-socket.js';
 import { Collector } from './harness.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -214,6 +214,31 @@ describe.each([
     Fd.closeAll(link.receiver.fds);
     fd.close();
     await link.close();
+  });
+});
+
+describe('UnixSocket.fromFd and listen({ fd }) with a value that is not a descriptor', () => {
+  it.each([
+    ['a fraction next to a socket fd', (fd: number) => fd + 0.5],
+    ['a numeric string', (fd: number) => String(fd)],
+    ['null', () => null],
+  ])('refuses %s with ERR_INVALID_FD instead of adopting a truncated number', (_label, make) => {
+    const native = nativeAddon();
+    const [x, y] = native.socketpair();
+    expect(() => UnixSocket.fromFd(make(x) as number)).toThrow(expect.objectContaining({ name: 'InvalidFdError', code: 'ERR_INVALID_FD' }));
+    // x was not adopted: it is still ours to close (closing it twice would throw EBADF).
+    native.close(x);
+    native.close(y);
+  });
+
+  it('listen({ fd }) refuses a fraction next to a listening fd instead of adopting it', () => {
+    const native = nativeAddon();
+    const l = native.socket();
+    native.bind(l, `@fdpass-bad-listen-fd-${process.pid}`);
+    native.listen(l, 1);
+    return expect(listen({ fd: l + 0.5 }))
+      .rejects.toMatchObject({ name: 'InvalidFdError', code: 'ERR_INVALID_FD' })
+      .finally(() => native.close(l));
   });
 });
 
