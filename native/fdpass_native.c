@@ -73,10 +73,23 @@ static void owned_close_all(void* arg) {
     if ((call) != napi_ok) return NULL;             \
   } while (0)
 
+// The errno's name. libuv names only the errnos it maps: sendmsg's ETOOMANYREFS (too many fds in
+// flight) would become "Unknown system error -109", which no caller can match on.
+static const char* errno_name(int err) {
+  const char* name = uv_err_name(-err);
+  if (strncmp(name, "Unknown", 7) != 0) return name;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  const char* glibc_name = strerrorname_np(err);
+  if (glibc_name) return glibc_name;
+#endif
+  if (err == ETOOMANYREFS) return "ETOOMANYREFS";
+  return name;
+}
+
 static napi_value throw_errno(napi_env env, const char* syscall, int err) {
   instance_t* inst = instance(env);
   napi_value ctor, argv[3], error;
-  const char* name = uv_err_name(-err);
+  const char* name = errno_name(err);
   napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &argv[0]);
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &argv[1]);
   napi_create_int32(env, err, &argv[2]);
