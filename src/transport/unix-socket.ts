@@ -519,9 +519,11 @@ export class UnixSocket implements Transport {
           this.#maxFds = k >> 1;
           continue;
         }
-        // EBADF here means one of the caller's fds is not open (our socket fd is). When nothing of the
+        // EBADF here means one of the caller's fds is not open (our socket fd is); ETOOMANYREFS that
+        // more fds than RLIMIT_NOFILE, sent by this user on any socket, wait unread (a peer that does
+        // not read can cause it for every connection). Neither sent anything: when nothing of the
         // write went out yet, only that write fails; later the stream would be inconsistent.
-        if (code === 'EBADF' && k > 0 && w.offset === 0 && w.fdIndex === 0) {
+        if ((code === 'EBADF' || code === 'ETOOMANYREFS') && k > 0 && w.offset === 0 && w.fdIndex === 0) {
           this.#queue.shift();
           this.#writableLength -= w.bytes.length;
           settle(w, err as Error);
