@@ -11,6 +11,7 @@ export type { JsonFramingReason } from './json-framing-error.js';
 export { NulFramer, NulFramingError } from './nul-framer.js';
 export type { NulFramerOptions } from './nul-framer.js';
 export { isMessageFramingError } from './message-codec.js';
+export { MessageEncodeError } from './message-encode-error.js';
 export type { FramerLimits, MessageCodec, MessageFramer, MessageFramingError } from './message-codec.js';
 export { jsonCodec } from './json-codec.js';
 export { msgpackCodec, isMsgpackAvailable } from './msgpack-codec.js';

@@ -1,9 +1,22 @@
 import { JsonFramingError } from './json-framing-error.js';
 import { JsonScanner, isJsonWhitespace } from './json-scanner.js';
+import { MessageEncodeError } from './message-encode-error.js';
 import { fdsMessage, type FramerLimits, type MessageCodec, type MessageFramer } from './message-codec.js';
 
 /** Decodes and validates in one pass; keeps a byte order mark (a message never starts with one). */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** JSON.stringify, with its refusals (a BigInt, a cycle, a throwing toJSON) as MessageEncodeError. */
+function stringify(value: object): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new MessageEncodeError(`message cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (typeof text !== 'string') throw new MessageEncodeError('message cannot be encoded as JSON: it serialises to nothing');
+  return text;
+}
 
 /** Serialises `message` with its top-level `fds` member set to `count` (omitted when 0). */
 function serialise(message: object, count: number): string {
@@ -11,12 +24,10 @@ function serialise(message: object, count: number): string {
   if (out === null) {
     // Same text as {...message, fds: count} (`fds` goes last) without copying the object, which costs
     // more than the serialisation itself for a small message.
-    const text = JSON.stringify(message);
+    const text = stringify(message);
     return text === '{}' ? `{"fds":${count}}` : `${text.slice(0, -1)},"fds":${count}}`;
   }
-  const text = JSON.stringify(out);
-  if (typeof text !== 'string') throw new TypeError('message is not serialisable');
-  return text;
+  return stringify(out);
 }
 
 /**

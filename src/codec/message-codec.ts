@@ -1,5 +1,6 @@
 import { JsonFramingError } from './json-framing-error.js';
 import type { ScannedValue } from './json-scanner.js';
+import { MessageEncodeError } from './message-encode-error.js';
 import { MsgpackFramingError } from './msgpack-framing-error.js';
 
 /** A framing failure of either codec: the stream cannot be resynchronised. */
@@ -57,7 +58,7 @@ export interface MessageCodec {
   /**
    * Encodes `message` with its top-level `fds` member set to `fdCount` (omitted when 0, overriding
    * any value the caller put there; the caller's object is not modified).
-   * @throws {TypeError} when the message cannot be encoded, or fds are attached to an array (batch).
+   * @throws {MessageEncodeError} when the message cannot be encoded, or fds are attached to an array (batch).
    */
   encode(message: object, fdCount: number): Uint8Array;
 }
@@ -72,13 +73,13 @@ function isPlainObject(value: object): boolean {
  * to encode — `message` itself, or a copy without the caller's `fds` and with `fds: count` last when
  * `count > 0`. Returns `null` when `message` is a plain object without `fds` and `count > 0`: the codec
  * then adds the pair to the encoding of `message` itself, which costs less than copying the object.
- * @throws {TypeError} for a non-object, or fds attached to an array (batch).
+ * @throws {MessageEncodeError} for a non-object, or fds attached to an array (batch).
  * @internal
  */
 export function fdsMessage(message: object, count: number): object | null {
-  if (typeof message !== 'object' || message === null) throw new TypeError('a message must be an object');
+  if (typeof message !== 'object' || message === null) throw new MessageEncodeError('a message must be an object');
   if (Array.isArray(message)) {
-    if (count > 0) throw new TypeError('fds cannot be attached to a batch array');
+    if (count > 0) throw new MessageEncodeError('fds cannot be attached to a batch array');
     return message;
   }
   if (count > 0 && !Object.hasOwn(message, 'fds') && isPlainObject(message)) return null;

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fdsMessage, type FramerLimits, type MessageCodec, type MessageFramer } from './message-codec.js';
+import { MessageEncodeError } from './message-encode-error.js';
 import { MsgpackFramingError } from './msgpack-framing-error.js';
 import { MSGPACK_FILLER, MsgpackSkipper } from './msgpack-skipper.js';
 import { MsgpackUnavailableError } from './msgpack-unavailable-error.js';
@@ -97,7 +98,7 @@ function pack(packr: Packr, value: unknown): Buffer {
   try {
     return packr.pack(value);
   } catch (err) {
-    throw new TypeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new MessageEncodeError(`message cannot be encoded as msgpack: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 
