@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../transport/system-error.js';
 import { ErrorCodes } from './error-codes.js';
 
 /** The `error` member of a JSON-RPC response. */
@@ -20,7 +21,7 @@ export class JsonRpcError extends Error {
 
   constructor(code: number, message: string, data?: unknown, options?: ErrorOptions) {
     super(message, options);
-    if (!Number.isInteger(code)) throw new TypeError(`JSON-RPC error code must be an integer: ${String(code)}`);
+    if (!Number.isInteger(code)) throw new InvalidArgumentError(`JSON-RPC error code must be an integer: ${String(code)}`);
     this.code = code;
     this.data = data;
   }

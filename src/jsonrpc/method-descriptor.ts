@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../transport/system-error.js';
+
 /**
  * A method name that carries its parameter and result types, so that {@link JsonRpcPeer.request} and
  * {@link JsonRpcPeer.handle} agree on them at compile time. Nothing is checked at run time: the peer on
@@ -18,6 +20,6 @@ export interface MethodDescriptor<P, R> {
  * const { result } = await client.request(add, [1, 2]); // result: number
  */
 export function defineMethod<P = unknown, R = unknown>(name: string): MethodDescriptor<P, R> {
-  if (typeof name !== 'string') throw new TypeError('method name must be a string');
+  if (typeof name !== 'string') throw new InvalidArgumentError('method name must be a string');
   return Object.freeze({ name });
 }

@@ -1,5 +1,6 @@
 import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
 import { Fd, checkFds, type FdLike } from '../transport/fd.js';
+import { InvalidArgumentError } from '../transport/system-error.js';
 import { WRITTEN, type PeerCredentials, type Transport } from '../transport/transport.js';
 import { ConnectionClosedError } from './connection-closed-error.js';
 import { ErrorCodes } from './error-codes.js';
@@ -110,14 +111,14 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 function checkParams(params: unknown): asserts params is JsonRpcParams | undefined {
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
-    throw new TypeError('params must be an array, an object or undefined');
+    throw new InvalidArgumentError(`params must be an array, an object or undefined, not ${params === null ? 'null' : typeof params}`);
   }
 }
 
 /** The method name of a call; JavaScript callers can pass anything, and a non-string would be sent as is. */
 function methodName(method: unknown): string {
   const name = typeof method === 'object' && method !== null ? (method as { name?: unknown }).name : method;
-  if (typeof name !== 'string') throw new TypeError(`method must be a string or a MethodDescriptor, not ${name === null ? 'null' : typeof name}`);
+  if (typeof name !== 'string') throw new InvalidArgumentError(`method must be a string or a MethodDescriptor, not ${name === null ? 'null' : typeof name}`);
   return name;
 }
 
@@ -228,7 +229,9 @@ export class JsonRpcPeer implements AsyncDisposable {
   handle<P, R>(method: MethodDescriptor<P, R>, handler: Handler<P, R>): () => void;
   handle(method: string, handler: Handler): () => void;
   handle(method: string | MethodDescriptor<unknown, unknown>, handler: Handler): () => void {
-    const name = typeof method === 'string' ? method : method.name;
+    // Checked here: registered, a bad name would never match and a non-function would fail every call.
+    const name = methodName(method);
+    if (typeof handler !== 'function') throw new InvalidArgumentError(`handler must be a function, not ${handler === null ? 'null' : typeof handler}`);
     this.#handlers.set(name, handler);
     return () => {
       if (this.#handlers.get(name) === handler) this.#handlers.delete(name);

@@ -1,6 +1,6 @@
 /** The transport layer: owned fds, the Transport contract and the native Unix socket implementation. */
 export { Fd, fdNumber, checkFds, isFdNumber, MAX_FD, InvalidFdError, FdClosedError, type FdLike } from './fd.js';
-export { SystemError, TransportClosedError, TransportStateError } from './system-error.js';
+export { SystemError, TransportClosedError, TransportStateError, InvalidArgumentError, ArgumentRangeError } from './system-error.js';
 export type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from './transport.js';
 export { NativeAddonError } from './native.js';
 export { pipe } from './pipe.js';

@@ -36,3 +36,15 @@ export class InvalidWriteError extends Error {
   override readonly name = 'InvalidWriteError';
   readonly code = 'ERR_INVALID_WRITE';
 }
+
+/** An argument of the wrong type (a TypeError, with node's code for it). */
+export class InvalidArgumentError extends TypeError {
+  override readonly name: string = 'InvalidArgumentError';
+  readonly code: string = 'ERR_INVALID_ARG_TYPE';
+}
+
+/** An argument or option outside its allowed range (a RangeError, with node's code for it). */
+export class ArgumentRangeError extends RangeError {
+  override readonly name: string = 'ArgumentRangeError';
+  readonly code: string = 'ERR_OUT_OF_RANGE';
+}

@@ -9,7 +9,7 @@ import {
   type NativeAddon,
   type NativePoller,
 } from './native.js';
-import { InvalidWriteError, SystemError, TransportClosedError, TransportStateError } from './system-error.js';
+import { ArgumentRangeError, InvalidWriteError, SystemError, TransportClosedError, TransportStateError } from './system-error.js';
 import { WRITTEN, writeArgumentError, type PeerCredentials, type Transport, type TransportHandlers, type WriteOptions } from './transport.js';
 
 /** Options of a {@link UnixSocket}. */
@@ -115,10 +115,10 @@ export class UnixSocket implements Transport {
     this.#native = nativeAddon();
     this.#fd = fd;
     const max = options.maxFdsPerSend ?? this.#native.MAX_FDS;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxFdsPerSend must be a positive integer`);
+    if (!Number.isInteger(max) || max < 1) throw new ArgumentRangeError(`maxFdsPerSend must be a positive integer, not ${String(max)}`);
     this.#maxFds = max;
     this.#chunkSize = options.readChunkSize ?? DEFAULT_CHUNK;
-    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1) throw new RangeError('readChunkSize must be ≥ 1');
+    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1) throw new ArgumentRangeError(`readChunkSize must be an integer ≥ 1, not ${String(this.#chunkSize)}`);
     this.#scratch = scratchBuffer(this.#chunkSize);
     this.#fdOut = fdOut ??= new Int32Array(2 + this.#native.MAX_FDS);
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -190,7 +190,7 @@ export class UnixSocket implements Transport {
    */
   setReadBoundary(byte: number | null): void {
     if (byte !== null && (!Number.isInteger(byte) || byte < 0 || byte > 255)) {
-      throw new RangeError('read boundary must be a byte value');
+      throw new ArgumentRangeError(`read boundary must be a byte value (0…255) or null, not ${String(byte)}`);
     }
     this.#boundary = byte;
   }
@@ -225,7 +225,7 @@ export class UnixSocket implements Transport {
       return Promise.reject(new InvalidWriteError('cannot send fds with 0 bytes: a 0-byte sendmsg delivers no fds'));
     }
     if (filler !== undefined && (!Number.isInteger(filler) || filler < 0 || filler > 255)) {
-      return Promise.reject(new RangeError('filler must be a byte value'));
+      return Promise.reject(new ArgumentRangeError(`filler must be a byte value (0…255), not ${String(filler)}`));
     }
     if (nfds > this.#maxFds && filler === undefined) {
       return Promise.reject(this.#tooManyFds(nfds));

@@ -227,8 +227,30 @@ describe('request and notify check method and timeout locally', () => {
     });
     await expect(client.request(method as unknown as string)).rejects.toThrow(TypeError);
     await expect(client.notify(method as unknown as string)).rejects.toThrow(TypeError);
+    await expect(client.request(method as unknown as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await client.request('real');
     expect(calls).toBe(1);
+    await client.close();
+  });
+
+  it('params that are a number or null are refused with ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
+    const [client, server] = socketPeers();
+    let calls = 0;
+    server.handle('m', () => ++calls);
+    for (const params of [5, null, 'text']) {
+      await expect(client.request('m', params as unknown as [])).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    await expect(client.request('m')).resolves.toMatchObject({ result: 1 });
+    await client.close();
+  });
+
+  it('handle() refuses a method that is not a string and a handler that is not a function, when registering', async () => {
+    const [client, server] = socketPeers();
+    expect(() => server.handle(5 as unknown as string, () => null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => server.handle(null as unknown as string, () => null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => server.handle('m', undefined as unknown as () => null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    // Nothing was registered: the call is an unknown method, not a -32603 from calling undefined.
+    await expect(client.request('m')).rejects.toMatchObject({ code: -32601 });
     await client.close();
   });
 
@@ -243,6 +265,7 @@ describe('request and notify check method and timeout locally', () => {
     let calls = 0;
     server.handle('m', () => ++calls);
     await expect(client.request('m', [], { timeoutMs: timeoutMs as number })).rejects.toThrow(RangeError);
+    await expect(client.request('m', [], { timeoutMs: timeoutMs as number })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     expect(client.pendingRequests).toBe(0);
     await expect(client.request('m')).resolves.toMatchObject({ result: 1 });
     await client.close();
