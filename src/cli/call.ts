@@ -11,6 +11,7 @@ import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
 import { describeFd, formatFdLine, saveFdContent } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
+import { parseTimeoutArg } from './timeout-arg.js';
 import { transferProgress } from './transfer-progress.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
@@ -89,11 +90,7 @@ function parse(args: readonly string[]): CallOptions {
     if (typeof value !== 'object' || value === null) throw new UsageError('PARAMS_JSON must be a JSON object or array');
     params = value as JsonRpcParams;
   }
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutMs = Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
-  }
+  const timeoutMs = parseTimeoutArg(values.timeout);
   const json = values.json ?? 'short';
   if (json !== 'short' && json !== 'pretty') throw new UsageError('--json must be short or pretty');
   if (values.notify === true && (values['save-fds'] !== undefined || values.envelope === true)) {

@@ -7,6 +7,7 @@ import { runServerSuite } from '../conformance/live/run-server-suite.js';
 import { serverCases } from '../conformance/live/server-cases.js';
 import { runVarlinkSuite } from '../conformance/varlink/run-varlink-suite.js';
 import { ExitCode } from './exit-codes.js';
+import { parseTimeoutArg } from './timeout-arg.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass conformance --server SOCKET [--pid PID] [--timeout MS] [--only NAME]…
@@ -111,11 +112,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const modes = [values.server, values.client, values.varlink, values.vectors === true ? '' : undefined].filter((m) => m !== undefined);
   if (modes.length !== 1) throw new UsageError('give exactly one of --server SOCKET, --client COMMAND, --varlink ADDRESS and --vectors');
   if (values['vectors-dir'] !== undefined && values.vectors !== true) throw new UsageError('--vectors-dir needs --vectors');
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutMs = Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
-  }
+  const timeoutMs = parseTimeoutArg(values.timeout);
   let pid: number | undefined;
   if (values.pid !== undefined) {
     pid = Number(values.pid);

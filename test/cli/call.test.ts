@@ -200,6 +200,9 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
     [['call', 'sock', 'echo', '{nope'], 'not JSON'],
     [['call', '--json=xml', 'sock', 'echo'], '--json'],
     [['call', '--timeout', '-5', 'sock', 'echo'], '--timeout'],
+    // Beyond a timer's range: node's RangeError used to exit 1 with its message about "delay".
+    [['call', '--timeout', '99999999999', 'sock', 'echo'], '--timeout must be a positive integer of at most 2147483647'],
+    [['call', '--timeout=2147483648', 'sock', 'echo'], '--timeout must be a positive integer of at most 2147483647'],
     [['call', 'sock', 'echo', '--fd', '/nonexistent/file'], '--fd /nonexistent/file'],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const { code, out, err } = await runInProcess(args);

@@ -169,6 +169,9 @@ describe('varlink call against the certification servers', () => {
     [['varlink', 'call', '--more', '--oneway', 'unix:/x', 'a.b.C'], 'exclude each other'],
     [['varlink', 'call', '--push-fd=/nonexistent/file', 'unix:/x', 'a.b.C'], '--push-fd'],
     [['varlink', 'info'], 'ADDRESS is required'],
+    [['varlink', 'call', '--timeout=abc', 'unix:/x', 'a.b.C'], '--timeout must be a positive integer'],
+    [['varlink', 'call', '--timeout=99999999999', 'unix:/x', 'a.b.C'], '--timeout must be a positive integer of at most 2147483647'],
+    [['varlink', 'info', '--timeout=2147483648', 'unix:/x'], '--timeout must be a positive integer of at most 2147483647'],
     [['varlink', 'frobnicate'], 'unknown subcommand'],
   ])('usage error %j exits 2', async (args, message) => {
     const { code, out, err } = await runInProcess(args);

@@ -11,7 +11,8 @@ import { openFdArgs } from '../open-fd-args.js';
 import { reportReceivedFds, type FdReportOptions } from './received-fds.js';
 import { reportFailure } from './report-failure.js';
 import { proxyUpgraded } from './upgrade-proxy.js';
-import { parseJsonMode, parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** The streams of `varlink call`: stdin is only read by --upgrade. */
 export interface CallIo extends CliIo {
@@ -59,7 +60,7 @@ export async function runCall(args: readonly string[], io: CallIo): Promise<numb
   if (flags.length > 1) throw new UsageError(`--${flags[0]} and --${flags[1]} exclude each other`);
   const flag: Flag | undefined = flags[0];
   const json = parseJsonMode(values.json);
-  const timeoutMs = parseTimeout(values.timeout);
+  const timeoutMs = parseTimeoutArg(values.timeout);
   const saveDir = values['save-fds'];
   if (flag === 'oneway' && saveDir !== undefined) throw new UsageError('--oneway gets no reply: --save-fds does not apply');
   const pushArgs = values['push-fd'] ?? [];

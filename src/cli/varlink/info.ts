@@ -4,7 +4,8 @@ import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
-import { parseJsonMode, parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** `varlink info ADDRESS`: org.varlink.service.GetInfo as JSON on stdout. */
 export async function runInfo(args: readonly string[], io: CliIo): Promise<number> {
@@ -16,7 +17,7 @@ export async function runInfo(args: readonly string[], io: CliIo): Promise<numbe
   const json = parseJsonMode(values.json);
   return withClient(
     address,
-    { timeoutMs: parseTimeout(values.timeout) },
+    { timeoutMs: parseTimeoutArg(values.timeout) },
     async (client, signal) => {
       const { parameters } = await client.call('org.varlink.service.GetInfo', {}, signal ? { signal } : {});
       io.stdout.write(formatJsonOutput(parameters, json));

@@ -6,7 +6,8 @@ import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { reportFailure } from './report-failure.js';
 import { serviceInterfaces } from './service-interfaces.js';
-import { parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseTimeoutArg } from '../timeout-arg.js';
 
 async function description(client: VarlinkClient, name: string, signal: AbortSignal | undefined): Promise<string> {
   const { parameters } = await client.call(
@@ -31,7 +32,7 @@ export async function runIntrospect(args: readonly string[], io: CliIo): Promise
   const address = parseAddressArg(addressText!);
   return withClient(
     address,
-    { timeoutMs: parseTimeout(values.timeout) },
+    { timeoutMs: parseTimeoutArg(values.timeout) },
     async (client, signal) => {
       const names = named.length > 0 ? named : await serviceInterfaces(client, signal);
       // Pipelined: every call is written at once, replies come back in order.

@@ -5,7 +5,8 @@ import { ExitCode } from '../exit-codes.js';
 import { serviceInterfaces } from './service-interfaces.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
-import { parseJsonMode, parseTimeout, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** `varlink list-interfaces ADDRESS`: one interface name per line, or a JSON array with --json. */
 export async function runListInterfaces(args: readonly string[], io: CliIo): Promise<number> {
@@ -17,7 +18,7 @@ export async function runListInterfaces(args: readonly string[], io: CliIo): Pro
   const json = values.json === undefined ? undefined : parseJsonMode(values.json);
   return withClient(
     address,
-    { timeoutMs: parseTimeout(values.timeout) },
+    { timeoutMs: parseTimeoutArg(values.timeout) },
     async (client, signal) => {
       const names = await serviceInterfaces(client, signal);
       io.stdout.write(json === undefined ? names.map((n) => `${n}\n`).join('') : formatJsonOutput(names, json));

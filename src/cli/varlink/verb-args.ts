@@ -10,13 +10,6 @@ export function parseVerbArgs<T>(parse: () => T): T {
   }
 }
 
-/** `--timeout MS`: a positive integer, or undefined when absent. */
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError('--timeout must be a positive integer (ms)');
-  return ms;
-}
 
 /** `--json=short|pretty|seq` (short when absent). */
 export function parseJsonMode(value: string | undefined): JsonMode {
