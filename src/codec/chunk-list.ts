@@ -204,7 +204,7 @@ export class RetainedCopies {
       this.#used = 0;
     }
     const start = this.#used;
-    chunk.copy(storage, start);
+    storage.set(chunk, start);
     this.#used = start + n;
     if (prev !== undefined && prev.buffer === storage.buffer && prev.byteOffset + prev.length === storage.byteOffset + start) {
       return storage.subarray(prev.byteOffset - storage.byteOffset, start + n);
