@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectPeer } from '../jsonrpc/connect-peer.js';
@@ -9,7 +8,7 @@ import type { JsonRpcPeer } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
-import { describeFd, formatFdLine, saveFdContent } from './fd-report.js';
+import { describeFd, formatFdLine, makeSaveDir, saveFdContent } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
 import { parseTimeoutArg } from './timeout-arg.js';
 import { transferProgress } from './transfer-progress.js';
@@ -40,7 +39,8 @@ All other diagnostics go to stderr.
 Exit codes:
   0  the call succeeded (or the notification was sent)
   1  the server answered with a JSON-RPC error; the error object is printed as JSON on stderr
-  2  usage error (bad option, PARAMS_JSON not an object or array, --fd not openable)
+  2  usage error (bad option, PARAMS_JSON not an object or array, --fd not openable, --save-fds
+     directory that cannot be created)
   3  connection or protocol failure (cannot connect, connection closed, -32050 from the peer)
   4  timeout (--timeout elapsed)`;
 
@@ -133,6 +133,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const started = Date.now();
   try {
     const fds = openFdArgs('--fd', options.fdArgs, owned);
+    if (options.saveDir !== undefined) makeSaveDir('--save-fds', options.saveDir);
     try {
       peer = await connectPeer(options.socket, deadline ? { signal: deadline } : {});
     } catch (error) {
@@ -159,7 +160,6 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     try {
       const infos = response.fds.map((fd, index) => describeFd(index, fd.value));
       if (options.saveDir !== undefined) {
-        mkdirSync(options.saveDir, { recursive: true });
         for (const info of infos) {
           // Files and pipes only: unlike the varlink verbs, `call` does not copy character devices.
           if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;

@@ -1,5 +1,37 @@
-import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, write, type Stats } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, write, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { readFdChunks } from '../transport/read-fd.js';
+import { UsageError } from './verb.js';
+
+/**
+ * Creates the `--save-fds` directory (and its parents) before anything is called, so a directory that
+ * cannot exist is a usage error rather than a failure after the call went through. Not
+ * `mkdirSync(…, { recursive: true })`: node 20 loops forever on a path whose parent exists but refuses
+ * it with ENOENT, as anything under /proc does.
+ */
+export function makeSaveDir(option: string, dir: string): void {
+  try {
+    makeDirs(resolve(dir));
+  } catch (error) {
+    throw new UsageError(`${option} ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+      return;
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    makeDirs(parent);
+    mkdirSync(dir); // a second ENOENT now is final
+  }
+}
 
 /**
  * What a received fd is, the way the CLI verbs report it: one stderr line per fd,

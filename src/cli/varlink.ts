@@ -53,7 +53,8 @@ Exit codes:
   0  success
   1  the service answered with an error, printed on stderr as {"error": NAME, "parameters": {…}};
      validate-idl and format: the IDL is invalid
-  2  usage error (bad option, address, method name or PARAMS_JSON, unreadable FILE or --push-fd)
+  2  usage error (bad option, address, method name or PARAMS_JSON, unreadable FILE or --push-fd,
+     --save-fds directory that cannot be created)
   3  connection or protocol failure (cannot connect, connection closed, malformed reply)
   4  timeout (--timeout elapsed)`;
 

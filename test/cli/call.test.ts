@@ -1,4 +1,5 @@
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { Fd } from '../../src/transport/fd.js';
 import { pipe } from '../../src/transport/pipe.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
-import { runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';
+import { CLI_MAIN, root, runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';
 import { expectFdCount, openFdCount } from '../support/fd-count.js';
 
 // First in the file: no child process of an earlier test is still closing its pipes while it counts fds.
@@ -155,6 +156,28 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
     expect(JSON.parse(out)).toEqual({ message: 'pipe created' });
     expect(err).toMatch(/^fd 0: pipe .* \(saved to .*fd-0\)\n$/);
     expect(readFileSync(join(saveDir, 'fd-0'), 'utf8')).toBe(PIPE_TEXT);
+  });
+
+  it('--save-fds DIR that cannot be created is a usage error (exit 2), before anything is called', async () => {
+    const saveDir = join(textPath, 'sub');
+    const { code, out, err } = await runInProcess(['call', socketPath, 'createPipe', `--save-fds=${saveDir}`]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err.split('\n')[0]).toBe(`jsonrpc-fdpass call: --save-fds ${saveDir}: ENOTDIR: not a directory, mkdir '${saveDir}'`);
+  });
+
+  it('--save-fds under /proc exits 2 at once instead of spinning in mkdir (child process)', async () => {
+    // node's recursive mkdirSync loops forever on ENOENT below an existing parent, as /proc answers.
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'call', socketPath, 'createPipe', '--save-fds=/proc/no-such-dir'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15_000,
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(err.split('\n')[0]).toBe("jsonrpc-fdpass call: --save-fds /proc/no-such-dir: ENOENT: no such file or directory, mkdir '/proc/no-such-dir'");
   });
 
   it('--envelope puts the result and the received fds on stdout as one JSON object', async () => {

@@ -326,6 +326,32 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
     expect(readFileSync(join(saveDir, 'fd-1'), 'utf8')).toBe('two');
   });
 
+  it('--save-fds DIR that cannot be created is a usage error (exit 2), before anything is called', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, '');
+    const saveDir = join(file, 'sub');
+    const { code, out, err } = await runInProcess([
+      'varlink', 'call', `--save-fds=${saveDir}`, address, 'org.example.fds.MakePipes', '{"texts":["x"]}',
+    ]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err.split('\n')[0]).toBe(`jsonrpc-fdpass varlink: --save-fds ${saveDir}: ENOTDIR: not a directory, mkdir '${saveDir}'`);
+  });
+
+  it('--save-fds under /proc exits 2 at once instead of spinning in mkdir (child process)', async () => {
+    // node's recursive mkdirSync loops forever on ENOENT below an existing parent, as /proc answers.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'varlink', 'call', '--save-fds=/proc/no-such-dir', address, 'org.example.fds.MakePipes', '{"texts":["x"]}'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 },
+    );
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(err.split('\n')[0]).toBe("jsonrpc-fdpass varlink: --save-fds /proc/no-such-dir: ENOENT: no such file or directory, mkdir '/proc/no-such-dir'");
+  });
+
   it('without --save-fds received fds are only described, then closed', async () => {
     const { code, err } = await runInProcess(['varlink', 'call', address, 'org.example.fds.MakePipes', '{"texts":["x"]}']);
     expect(code).toBe(0);

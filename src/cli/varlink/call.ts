@@ -7,6 +7,7 @@ import { UsageError, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
+import { makeSaveDir } from '../fd-report.js';
 import { openFdArgs } from '../open-fd-args.js';
 import { reportReceivedFds, type FdReportOptions } from './received-fds.js';
 import { reportFailure } from './report-failure.js';
@@ -69,6 +70,7 @@ export async function runCall(args: readonly string[], io: CallIo): Promise<numb
   const owned: Fd[] = [];
   try {
     const fds = openFdArgs('--push-fd', pushArgs, owned);
+    if (saveDir !== undefined) makeSaveDir('--save-fds', saveDir);
     return await withClient(
       address,
       { timeoutMs, sendFds: fds.length > 0 },

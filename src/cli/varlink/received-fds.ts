@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fd } from '../../transport/fd.js';
 import { describeFd, formatFdLine, isSavable, saveFdContent } from '../fd-report.js';
@@ -27,7 +26,6 @@ export async function reportReceivedFds(
     for (const [index, fd] of fds.entries()) {
       const info = describeFd(index, fd.value);
       if (options.saveDir !== undefined && isSavable(info)) {
-        mkdirSync(options.saveDir, { recursive: true });
         const name = reply === undefined ? `fd-${index}` : `reply-${reply}-fd-${index}`;
         const path = join(options.saveDir, name);
         const progress = transferProgress(io.stderr, `saving ${name}`);
