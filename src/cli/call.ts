@@ -8,7 +8,7 @@ import type { JsonRpcPeer } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
-import { describeFd, formatFdLine, makeSaveDir, saveFdContent } from './fd-report.js';
+import { describeFd, formatFdLine, makeSaveDir, SaveFdError, saveFdContent } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
 import { parseTimeoutArg } from './timeout-arg.js';
 import { transferProgress } from './transfer-progress.js';
@@ -38,7 +38,8 @@ All other diagnostics go to stderr.
 
 Exit codes:
   0  the call succeeded (or the notification was sent)
-  1  the server answered with a JSON-RPC error; the error object is printed as JSON on stderr
+  1  the server answered with a JSON-RPC error; the error object is printed as JSON on stderr; or a
+     received fd could not be saved (--save-fds)
   2  usage error (bad option, PARAMS_JSON not an object or array, --fd not openable, --save-fds
      directory that cannot be created)
   3  connection or protocol failure (cannot connect, connection closed, -32050 from the peer)
@@ -116,6 +117,7 @@ function formatJson(value: unknown, pretty: boolean): string {
 /** The error a rejected call maps to: its exit code and the line(s) for stderr. */
 function failure(error: unknown, pretty: boolean): { code: number; text: string } {
   if (error instanceof JsonRpcError) return { code: ExitCode.ErrorReply, text: formatJson(error.toJSON(), pretty) };
+  if (error instanceof SaveFdError) return { code: ExitCode.Failure, text: `jsonrpc-fdpass call: ${error.message}` };
   if (error instanceof RequestTimeoutError) return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: ${error.message}` };
   if (error instanceof Error && error.name === 'TimeoutError') {
     return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: timed out (${error.message})` };

@@ -3,6 +3,12 @@ import { dirname, resolve } from 'node:path';
 import { readFdChunks } from '../transport/read-fd.js';
 import { UsageError } from './verb.js';
 
+/** Saving a received fd's content failed (not a timeout): exit code 1, not a connection failure. */
+export class SaveFdError extends Error {
+  override readonly name = 'SaveFdError';
+  readonly code = 'ERR_SAVE_FD';
+}
+
 /**
  * Creates the `--save-fds` directory (and its parents) before anything is called, so a directory that
  * cannot exist is a usage error rather than a failure after the call went through. Not
@@ -85,6 +91,17 @@ export function isSavable(info: FdInfo): boolean {
   return info.readable && (info.type === 'file' || info.type === 'pipe' || info.type === 'char-device');
 }
 
+/** A promise that rejects with the signal's reason once it aborts; `release` removes its listener. */
+function abortRace(signal: AbortSignal): { promise: Promise<never>; release(): void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { promise, release: () => signal.removeEventListener('abort', onAbort) };
+}
+
 function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number> {
   return new Promise((resolve, reject) => {
     write(fd, buffer, 0, length, null, (error, n) => (error ? reject(error) : resolve(n)));
@@ -103,17 +120,48 @@ export async function saveFdContent(
   path: string,
   options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
 ): Promise<number> {
-  const out = openSync(path, 'w', 0o600);
+  const { signal } = options;
+  let out: number;
   try {
+    out = openSync(path, 'w', 0o600);
+  } catch (error) {
+    throw saveError(path, error);
+  }
+  const target = out;
+  let copying = true;
+  const copy = (async (): Promise<number> => {
     let total = 0;
-    for await (const chunk of readFdChunks(fd, { fromStart: type === 'file', signal: options.signal, chunkSize: 256 * 1024 })) {
+    for await (const chunk of readFdChunks(fd, { fromStart: type === 'file', signal, chunkSize: 256 * 1024 })) {
       let written = 0;
-      while (written < chunk.length) written += await writeChunk(out, chunk.subarray(written), chunk.length - written);
+      while (written < chunk.length) {
+        signal?.throwIfAborted(); // given up: nothing more is written
+        written += await writeChunk(target, chunk.subarray(written), chunk.length - written);
+      }
       total += chunk.length;
       options.onBytes?.(chunk.length);
     }
     return total;
+  })().finally(() => {
+    copying = false;
+  });
+  copy.catch(() => undefined);
+  const deadline = signal === undefined ? undefined : abortRace(signal);
+  try {
+    // A read of a blocking pipe that stays silent never returns, and the signal cannot interrupt it:
+    // stop waiting at the deadline.
+    return await (deadline === undefined ? copy : Promise.race([copy, deadline.promise]));
+  } catch (error) {
+    // The deadline's own reason, whichever wait it interrupted (a sleep rejects with an AbortError).
+    if (signal?.aborted) throw signal.reason;
+    throw saveError(path, error);
   } finally {
-    closeSync(out);
+    deadline?.release();
+    // A read or write still in flight must not meet a closed (maybe reused) fd number: close after it.
+    if (copying) void copy.catch(() => undefined).finally(() => closeSync(target));
+    else closeSync(target);
   }
+}
+
+function saveError(path: string, error: unknown): SaveFdError {
+  return new SaveFdError(`cannot save the fd's content to ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }

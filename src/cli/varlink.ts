@@ -52,7 +52,7 @@ progress line appears on stderr for long transfers, only when stderr is a termin
 Exit codes:
   0  success
   1  the service answered with an error, printed on stderr as {"error": NAME, "parameters": {…}};
-     validate-idl and format: the IDL is invalid
+     validate-idl and format: the IDL is invalid; call: a received fd could not be saved (--save-fds)
   2  usage error (bad option, address, method name or PARAMS_JSON, unreadable FILE or --push-fd,
      --save-fds directory that cannot be created)
   3  connection or protocol failure (cannot connect, connection closed, malformed reply)

@@ -180,6 +180,15 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
     expect(err.split('\n')[0]).toBe("jsonrpc-fdpass call: --save-fds /proc/no-such-dir: ENOENT: no such file or directory, mkdir '/proc/no-such-dir'");
   });
 
+  it('exits 1 with one line when a received fd cannot be saved (DIR/fd-0 is a directory), not 3', async () => {
+    const saveDir = join(dir, 'saved-blocked');
+    mkdirSync(join(saveDir, 'fd-0'), { recursive: true });
+    const { code, out, err } = await runInProcess(['call', socketPath, 'createPipe', `--save-fds=${saveDir}`]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(/^jsonrpc-fdpass call: cannot save the fd's content to \S+fd-0: EISDIR[^\n]*\n$/);
+  });
+
   it('--envelope puts the result and the received fds on stdout as one JSON object', async () => {
     const saveDir = join(dir, 'saved-envelope');
     const { code, out, err } = await runInProcess([
@@ -232,6 +241,46 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err).toContain(message);
+  });
+});
+
+describe('jsonrpc-fdpass call --save-fds of a pipe that never ends', () => {
+  it('exits 4 once --timeout elapsed while saving, not 3', async () => {
+    const baseline = openFdCount();
+    const dir = mkdtempSync(join(tmpdir(), 'cli-call-endless-'));
+    const listener = await listen(join(dir, 'endless.sock'));
+    const accepted: UnixSocket[] = [];
+    const writers: Fd[] = [];
+    // Answers every request with a pipe whose writing end it keeps open (and silent).
+    void (async () => {
+      for await (const socket of listener) {
+        accepted.push(socket);
+        socket.start({
+          data: (bytes, fds) => {
+            Fd.closeAll(fds);
+            const { id } = JSON.parse(bytes.toString('utf8')) as { id: unknown };
+            const [reader, writer] = pipe();
+            writers.push(writer);
+            void socket.write(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, result: null, fds: 1 })), [reader]).finally(() => reader.close());
+          },
+          end() {},
+          error() {},
+          close() {},
+        });
+      }
+    })();
+    try {
+      const { code, out, err } = await runInProcess(['call', '--timeout', '300', join(dir, 'endless.sock'), 'x', `--save-fds=${join(dir, 'saved')}`]);
+      expect(err).toMatch(/^jsonrpc-fdpass call: timed out[^\n]*\n$/);
+      expect(code).toBe(4);
+      expect(out).toBe('');
+    } finally {
+      Fd.closeAll(writers);
+      await listener.close();
+      for (const socket of accepted) socket.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectFdCount(baseline);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { readFdText } from '../../src/transport/read-fd.js';
 import { textPipe } from '../../src/conformance/text-pipe.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
+import { pipe } from '../../src/transport/pipe.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { parseInterface } from '../../src/varlink/idl/parse-interface.js';
@@ -224,10 +225,15 @@ method ReadFds(fds: []int) -> (texts: []string)
 method MakePipes(texts: []string) -> (fds: []int)
 
 method Raw() -> ()
+
+# A pipe whose writing end the test holds open: saving it never ends.
+method Endless() -> (fd: int)
 `;
 
 describe('varlink call with fds and --upgrade against an in-test service', () => {
   let server: VarlinkServer;
+  /** Writing ends of Endless pipes, closed by the test that asked for one. */
+  const endless: Fd[] = [];
   let address = '';
   let textPath = '';
   let baseline = 0;
@@ -240,6 +246,11 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
       ReadFds: async (params, ctx) => ({
         texts: await Promise.all((params['fds'] as number[]).map((i) => readFdText(ctx.fds[i]!.value, { maxBytes: 1 << 20 }))),
       }),
+      Endless: () => {
+        const [reader, writer] = pipe();
+        endless.push(writer);
+        return withFds({ fd: 0 }, [reader]);
+      },
       MakePipes: (params) => {
         const texts = params['texts'] as string[];
         return withFds({ fds: texts.map((_, i) => i) }, texts.map((t) => textPipe(t)));
@@ -350,6 +361,30 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
     const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
     expect(code).toBe(2);
     expect(err.split('\n')[0]).toBe("jsonrpc-fdpass varlink: --save-fds /proc/no-such-dir: ENOENT: no such file or directory, mkdir '/proc/no-such-dir'");
+  });
+
+  it('exits 1 with one line when a received fd cannot be saved (DIR/fd-0 is a directory), not 3', async () => {
+    const saveDir = join(dir, 'saved-blocked');
+    mkdirSync(join(saveDir, 'fd-0'), { recursive: true });
+    const { code, out, err } = await runInProcess([
+      'varlink', 'call', `--save-fds=${saveDir}`, address, 'org.example.fds.MakePipes', '{"texts":["x"]}',
+    ]);
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toEqual({ fds: [0] });
+    expect(err).toMatch(/^jsonrpc-fdpass varlink call: cannot save the fd's content to \S+fd-0: EISDIR[^\n]*\n$/);
+  });
+
+  it('exits 4 when --timeout elapses while saving a pipe that never ends, not 3', async () => {
+    const saveDir = join(dir, 'saved-endless');
+    try {
+      const { code, err } = await runInProcess([
+        'varlink', 'call', '--timeout=300', `--save-fds=${saveDir}`, address, 'org.example.fds.Endless',
+      ]);
+      expect(err).toBe('jsonrpc-fdpass varlink call: timed out\n');
+      expect(code).toBe(4);
+    } finally {
+      Fd.closeAll(endless.splice(0));
+    }
   });
 
   it('without --save-fds received fds are only described, then closed', async () => {
