@@ -7,6 +7,7 @@ import type { PeerCredentials, Transport } from '../transport/transport.js';
 import { FdPassError } from './fdpass-error.js';
 import type { FdPassErrorReason } from './fdpass-error.js';
 import { FdQueue } from './fd-queue.js';
+import { limitOption } from './limit-option.js';
 
 /** Limits and start-up state of an {@link FdPassChannel}. */
 export interface ChannelOptions {
@@ -92,14 +93,13 @@ export class FdPassChannel implements AsyncDisposable {
 
   constructor(transport: Transport, options: ChannelOptions = {}) {
     this.#transport = transport;
-    this.#maxFds = options.maxFdsPerMessage ?? 4096;
-    this.#maxQueued = options.maxQueuedFds ?? 8192;
-    this.#fatalTimeoutMs = options.fatalErrorTimeoutMs ?? 1000;
+    this.#maxFds = limitOption('maxFdsPerMessage', options.maxFdsPerMessage, 4096, 0);
+    this.#maxQueued = limitOption('maxQueuedFds', options.maxQueuedFds, 8192, 0);
+    this.#fatalTimeoutMs = limitOption('fatalErrorTimeoutMs', options.fatalErrorTimeoutMs, 1000, 0);
+    const maxMessageBytes = limitOption('maxMessageBytes', options.maxMessageBytes, 64 * 1024 * 1024, 1);
+    const maxDepth = limitOption('maxDepth', options.maxDepth, 1000, 1);
     this.#codec = options.codec === undefined || options.codec === 'json' ? jsonCodec : options.codec;
-    this.#framer = this.#codec.createFramer({
-      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
-      maxDepth: options.maxDepth ?? 1000,
-    });
+    this.#framer = this.#codec.createFramer({ maxMessageBytes, maxDepth });
     this.#pending = options.pending ? [...options.pending] : [];
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }

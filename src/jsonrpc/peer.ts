@@ -1,4 +1,5 @@
 import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
+import { limitOption } from '../fdpass/limit-option.js';
 import { Fd, checkFds, type FdLike } from '../transport/fd.js';
 import { InvalidArgumentError } from '../transport/system-error.js';
 import { WRITTEN, type PeerCredentials, type Transport } from '../transport/transport.js';
@@ -122,6 +123,12 @@ function methodName(method: unknown): string {
   return name;
 }
 
+/** `handler` if it is a function (or undefined when `optional`); registered, anything else would fail every call. */
+function checkHandler<H extends Handler | undefined>(handler: H, optional: boolean): H {
+  if (typeof handler === 'function' || (optional && handler === undefined)) return handler;
+  throw new InvalidArgumentError(`a handler must be a function, not ${handler === null ? 'null' : typeof handler}`);
+}
+
 function errorObject(error: unknown): JsonRpcErrorObject {
   // A handler may throw anything: inspecting it must not throw in turn (a `message` getter that throws,
   // a revoked proxy), or the call would go unanswered and the failure escape as an unhandled rejection.
@@ -177,12 +184,13 @@ export class JsonRpcPeer implements AsyncDisposable {
 
   /** Builds a peer over a transport (wrapped in a new FdPassChannel) or over an unstarted channel. */
   constructor(source: Transport | FdPassChannel, options: PeerOptions = {}) {
+    // Options are checked before the channel takes over the transport (and any pending reads' fds).
+    this.#highWaterMark = limitOption('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 0);
+    this.#maxConcurrent = Math.max(1, limitOption('maxConcurrentRequests', options.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT, 0));
+    this.#maxQueued = limitOption('maxQueuedRequests', options.maxQueuedRequests, DEFAULT_MAX_QUEUED, 0);
+    this.#fallback = checkHandler(options.fallback, true);
+    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, checkHandler(handler, false));
     this.#channel = source instanceof FdPassChannel ? source : new FdPassChannel(source, options);
-    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    this.#maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT);
-    this.#maxQueued = Math.max(0, options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED);
-    this.#fallback = options.fallback;
-    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, handler);
     this.#whenClosed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -231,7 +239,7 @@ export class JsonRpcPeer implements AsyncDisposable {
   handle(method: string | MethodDescriptor<unknown, unknown>, handler: Handler): () => void {
     // Checked here: registered, a bad name would never match and a non-function would fail every call.
     const name = methodName(method);
-    if (typeof handler !== 'function') throw new InvalidArgumentError(`handler must be a function, not ${handler === null ? 'null' : typeof handler}`);
+    checkHandler(handler, false);
     this.#handlers.set(name, handler);
     return () => {
       if (this.#handlers.get(name) === handler) this.#handlers.delete(name);
@@ -240,7 +248,7 @@ export class JsonRpcPeer implements AsyncDisposable {
 
   /** Sets the handler for methods without their own (see {@link PeerOptions.fallback}). */
   setFallback(handler: Handler | undefined): void {
-    this.#fallback = handler;
+    this.#fallback = checkHandler(handler, true);
   }
 
   /**

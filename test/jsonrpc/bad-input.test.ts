@@ -213,6 +213,41 @@ describe('request and notify with a bad fd', () => {
   });
 });
 
+describe('peer options', () => {
+  it.each(['highWaterMark', 'maxConcurrentRequests', 'maxQueuedRequests'])(
+    '%s that is NaN or a string throws ERR_OUT_OF_RANGE instead of switching the limit off',
+    (name) => {
+      const [a, b] = socketPair();
+      cleanup.push(() => {
+        a.destroy();
+        b.destroy();
+      });
+      for (const value of [Number.NaN, '10']) {
+        expect(() => new JsonRpcPeer(a, { [name]: value })).toThrow(
+          expect.objectContaining({ name: 'ArgumentRangeError', code: 'ERR_OUT_OF_RANGE' }),
+        );
+      }
+    },
+  );
+
+  it('handlers and fallback that are not functions throw ERR_INVALID_ARG_TYPE', () => {
+    const [a, b] = socketPair();
+    cleanup.push(() => {
+      a.destroy();
+      b.destroy();
+    });
+    expect(() => new JsonRpcPeer(a, { handlers: { m: 5 as unknown as () => null } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => new JsonRpcPeer(a, { fallback: 'x' as unknown as () => null })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    const peer = new JsonRpcPeer(a);
+    expect(() => peer.setFallback(5 as unknown as () => null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    peer.destroy();
+  });
+});
+
 describe('request and notify check method and timeout locally', () => {
   it.each([
     ['a number', 5],
