@@ -34,6 +34,21 @@ export interface ChannelOptions {
   codec?: 'json' | MessageCodec;
 }
 
+/**
+ * The numeric limits of `options` with their defaults, checked ({@link limitOption}): throws
+ * ArgumentRangeError for one that is not a number in range. Also used to check options up front.
+ * @internal
+ */
+export function channelLimits(options: ChannelOptions): Required<Pick<ChannelOptions, 'maxMessageBytes' | 'maxFdsPerMessage' | 'maxQueuedFds' | 'maxDepth' | 'fatalErrorTimeoutMs'>> {
+  return {
+    maxFdsPerMessage: limitOption('maxFdsPerMessage', options.maxFdsPerMessage, 4096, 0),
+    maxQueuedFds: limitOption('maxQueuedFds', options.maxQueuedFds, 8192, 0),
+    fatalErrorTimeoutMs: limitOption('fatalErrorTimeoutMs', options.fatalErrorTimeoutMs, 1000, 0),
+    maxMessageBytes: limitOption('maxMessageBytes', options.maxMessageBytes, 64 * 1024 * 1024, 1),
+    maxDepth: limitOption('maxDepth', options.maxDepth, 1000, 1),
+  };
+}
+
 /** What an {@link FdPassChannel} reports. */
 export interface ChannelHandlers {
   /**
@@ -93,11 +108,10 @@ export class FdPassChannel implements AsyncDisposable {
 
   constructor(transport: Transport, options: ChannelOptions = {}) {
     this.#transport = transport;
-    this.#maxFds = limitOption('maxFdsPerMessage', options.maxFdsPerMessage, 4096, 0);
-    this.#maxQueued = limitOption('maxQueuedFds', options.maxQueuedFds, 8192, 0);
-    this.#fatalTimeoutMs = limitOption('fatalErrorTimeoutMs', options.fatalErrorTimeoutMs, 1000, 0);
-    const maxMessageBytes = limitOption('maxMessageBytes', options.maxMessageBytes, 64 * 1024 * 1024, 1);
-    const maxDepth = limitOption('maxDepth', options.maxDepth, 1000, 1);
+    const { maxFdsPerMessage, maxQueuedFds, fatalErrorTimeoutMs, maxMessageBytes, maxDepth } = channelLimits(options);
+    this.#maxFds = maxFdsPerMessage;
+    this.#maxQueued = maxQueuedFds;
+    this.#fatalTimeoutMs = fatalErrorTimeoutMs;
     this.#codec = options.codec === undefined || options.codec === 'json' ? jsonCodec : options.codec;
     this.#framer = this.#codec.createFramer({ maxMessageBytes, maxDepth });
     this.#pending = options.pending ? [...options.pending] : [];

@@ -1,4 +1,4 @@
-import { FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
+import { channelLimits, FdPassChannel, type ChannelOptions } from '../fdpass/channel.js';
 import { limitOption } from '../fdpass/limit-option.js';
 import { Fd, checkFds, type FdLike } from '../transport/fd.js';
 import { InvalidArgumentError } from '../transport/system-error.js';
@@ -129,6 +129,30 @@ function checkHandler<H extends Handler | undefined>(handler: H, optional: boole
   throw new InvalidArgumentError(`a handler must be a function, not ${handler === null ? 'null' : typeof handler}`);
 }
 
+/**
+ * The peer's own limits from `options`, with the handlers and fallback checked to be functions.
+ * Throws InvalidArgumentError / ArgumentRangeError for the first bad one.
+ */
+function peerSettings(options: PeerOptions): { highWaterMark: number; maxConcurrent: number; maxQueued: number } {
+  checkHandler(options.fallback, true);
+  for (const handler of Object.values(options.handlers ?? {})) checkHandler(handler, false);
+  return {
+    highWaterMark: limitOption('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 0),
+    maxConcurrent: Math.max(1, limitOption('maxConcurrentRequests', options.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT, 0)),
+    maxQueued: limitOption('maxQueuedRequests', options.maxQueuedRequests, DEFAULT_MAX_QUEUED, 0),
+  };
+}
+
+/**
+ * Checks `options` as every peer built from a transport with them would, so that a server refuses bad
+ * options when it starts rather than failing each connection. Throws like the constructor.
+ * @internal
+ */
+export function checkPeerOptions(options: PeerOptions): void {
+  peerSettings(options);
+  channelLimits(options);
+}
+
 function errorObject(error: unknown): JsonRpcErrorObject {
   // A handler may throw anything: inspecting it must not throw in turn (a `message` getter that throws,
   // a revoked proxy), or the call would go unanswered and the failure escape as an unhandled rejection.
@@ -185,11 +209,12 @@ export class JsonRpcPeer implements AsyncDisposable {
   /** Builds a peer over a transport (wrapped in a new FdPassChannel) or over an unstarted channel. */
   constructor(source: Transport | FdPassChannel, options: PeerOptions = {}) {
     // Options are checked before the channel takes over the transport (and any pending reads' fds).
-    this.#highWaterMark = limitOption('highWaterMark', options.highWaterMark, DEFAULT_HIGH_WATER_MARK, 0);
-    this.#maxConcurrent = Math.max(1, limitOption('maxConcurrentRequests', options.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT, 0));
-    this.#maxQueued = limitOption('maxQueuedRequests', options.maxQueuedRequests, DEFAULT_MAX_QUEUED, 0);
-    this.#fallback = checkHandler(options.fallback, true);
-    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, checkHandler(handler, false));
+    const settings = peerSettings(options);
+    this.#highWaterMark = settings.highWaterMark;
+    this.#maxConcurrent = settings.maxConcurrent;
+    this.#maxQueued = settings.maxQueued;
+    this.#fallback = options.fallback;
+    for (const [name, handler] of Object.entries(options.handlers ?? {})) this.#handlers.set(name, handler);
     this.#channel = source instanceof FdPassChannel ? source : new FdPassChannel(source, options);
     this.#whenClosed = new Promise((resolve) => {
       this.#resolveClosed = resolve;

@@ -1,7 +1,7 @@
 import type { Transport } from '../transport/transport.js';
 import { listen, type ListenAddress, type UnixListener } from '../transport/unix-listener.js';
 import type { Handler } from './handler.js';
-import { JsonRpcPeer, type CloseOptions, type PeerOptions } from './peer.js';
+import { checkPeerOptions, JsonRpcPeer, type CloseOptions, type PeerOptions } from './peer.js';
 
 /** Options of {@link listenPeers}: peer options apply to every connection. */
 export interface ServerOptions extends PeerOptions {
@@ -131,6 +131,8 @@ export class JsonRpcServer implements AsyncDisposable {
  */
 export async function listenPeers(address: ListenAddress, options: ServerOptions = {}): Promise<JsonRpcServer> {
   const { mode, backlog, signal, maxFdsPerSend } = options;
+  // Bad peer options would otherwise fail every connection, one by one, after the server started.
+  checkPeerOptions(options);
   const listener = await listen(address, {
     ...(mode !== undefined ? { mode } : {}),
     ...(backlog !== undefined ? { backlog } : {}),

@@ -51,6 +51,14 @@ async function client(): Promise<JsonRpcPeer> {
 }
 
 describe('listenPeers over a real Unix socket', () => {
+  it('refuses bad peer or channel options when it starts, not on every connection', async () => {
+    for (const options of [{ maxMessageBytes: Number.NaN }, { highWaterMark: '1' as unknown as number }, { handlers: { m: 5 as unknown as () => null } }]) {
+      await expect(listenPeers(socketPath, options)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(OUT_OF_RANGE|INVALID_ARG_TYPE)$/) });
+      expect(existsSync(socketPath)).toBe(false);
+    }
+  });
+
+
   it('applies maxFdsPerSend to accepted connections: 5 fds go out in sendmsg batches of 2', async () => {
     await serve({ maxFdsPerSend: 2 });
     const raw = await connect(socketPath);
