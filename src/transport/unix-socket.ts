@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getSystemErrorName } from 'node:util';
-import { Fd, fdNumber, type FdLike } from './fd.js';
+import { Fd, FdClosedError, fdNumber, type FdLike } from './fd.js';
 import {
   nativeAddon,
   POLL_CLOSED,
@@ -45,6 +45,11 @@ interface PendingWrite {
   /** Index of the next fd to send. */
   fdIndex: number;
   readonly filler: number | undefined;
+  /**
+   * The caller's fd list, kept to see at send time whether a borrowed `Fd` was closed meanwhile: its
+   * number (in `fds`) may by then name another file, which must not be sent in its place.
+   */
+  readonly source: readonly FdLike[] | null;
   resolve: (() => void) | null;
   reject: ((err: Error) => void) | null;
   /** Settled before anyone asked for the promise: true when sent, or the error. */
@@ -245,7 +250,7 @@ export class UnixSocket implements Transport {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
-    const w: PendingWrite = { bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, resolve: null, reject: null, outcome: null };
+    const w: PendingWrite = { bytes, offset: 0, fds: fdArray, fdIndex: 0, filler, source: fdArray === null ? null : fds!, resolve: null, reject: null, outcome: null };
     this.#queue.push(w);
     this.#writableLength += bytes.length;
     if (direct) {
@@ -480,6 +485,13 @@ export class UnixSocket implements Transport {
         if (w.offset < w.bytes.length) {
           // fds ride only the first sendmsg of the bytes; after any partial write they are all delivered.
           if (fds && w.offset === 0 && w.fdIndex === 0) {
+            if (closedFdIn(w.source, 0, fds.length)) {
+              // Closed (or taken) after write() checked it: refuse the write, nothing of it went out.
+              this.#queue.shift();
+              this.#writableLength -= w.bytes.length;
+              settle(w, new FdClosedError('an fd of this write was closed or taken before it was sent'));
+              continue;
+            }
             if (fds.length > this.#maxFds && w.filler === undefined) {
               // EINVAL lowered the maximum after write() accepted this; nothing of it went out yet.
               this.#queue.shift();
@@ -505,6 +517,11 @@ export class UnixSocket implements Transport {
           // Continuation: one filler byte carrying the next batch, before any byte of a later write.
           // (A write without filler never gets here: it was refused before its first byte went out.)
           k = Math.min(this.#maxFds, fds.length - w.fdIndex);
+          if (closedFdIn(w.source, w.fdIndex, w.fdIndex + k)) {
+            // Half the message is out: it cannot be completed, and a reused number must not go.
+            this.destroy(new FdClosedError('an fd of a write was closed or taken before its batch was sent'));
+            return;
+          }
           n = native.send(this.#fd, fillerByte(w.filler ?? 0x20), 0, 1, fds, w.fdIndex, k);
           if (n > 0) w.fdIndex += k;
         } else {
@@ -621,6 +638,16 @@ let gatherBuffer: Buffer | undefined;
 /** Fd numbers of a write sent within `write` (one synchronous flush); off the V8 heap (> 64 bytes). */
 const SHARED_FDS = 256;
 let sharedFds: Int32Array | undefined;
+
+/** True when an `Fd` among `source[from…to)` is closed or taken (numbers cannot be checked). */
+function closedFdIn(source: readonly FdLike[] | null, from: number, to: number): boolean {
+  if (source === null) return false;
+  for (let i = from; i < to; i++) {
+    const fd = source[i];
+    if (fd instanceof Fd && fd.closed) return true;
+  }
+  return false;
+}
 
 /** Settles a write: through its promise when one was handed out, else recorded for `write` to return. */
 function settle(w: PendingWrite, outcome: true | Error): void {

@@ -174,6 +174,29 @@ describe('socketPair', () => {
     await closeBoth(a, b);
   });
 
+  it('an Fd closed while its queued write waits is refused at send time, never sent as the file that reused its number', async () => {
+    const [a, b] = socketPair();
+    const cb = new Collector();
+    b.start(cb);
+    const secret = fileWith('secret');
+    void a.write(Buffer.from('first')); // sent at once: the write below queues behind it (one burst)
+    const borrowed = new Fd(fileWith('borrowed'));
+    const number = borrowed.value;
+    const queued = a.write(Buffer.from('second'), [borrowed]);
+    // Misuse: the caller closes the borrowed fd before the write resolved, and the number is reused.
+    borrowed.close();
+    const reused = openSync(`/proc/self/fd/${secret}`, 'r');
+    expect(reused).toBe(number);
+    await expect(queued).rejects.toMatchObject({ name: 'FdClosedError', code: 'ERR_FD_CLOSED' });
+    await a.write(Buffer.from('third'));
+    await cb.until(() => cb.byteLength === 'firstthird'.length);
+    expect(cb.bytes.toString()).toBe('firstthird');
+    expect(cb.fds).toHaveLength(0);
+    closeSync(reused);
+    closeSync(secret);
+    await closeBoth(a, b);
+  });
+
   it('sends 1,000 fds in one write as batches of ≤253, each continuation one filler byte, in order', async () => {
     const native = nativeAddon();
     const pairs = Array.from({ length: 500 }, () => native.socketpair());
