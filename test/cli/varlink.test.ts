@@ -226,6 +226,8 @@ method MakePipes(texts: []string) -> (fds: []int)
 
 method Raw() -> ()
 
+method Big(size: int) -> (text: string)
+
 # A pipe whose writing end the test holds open: saving it never ends.
 method Endless() -> (fd: int)
 `;
@@ -246,6 +248,7 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
       ReadFds: async (params, ctx) => ({
         texts: await Promise.all((params['fds'] as number[]).map((i) => readFdText(ctx.fds[i]!.value, { maxBytes: 1 << 20 }))),
       }),
+      Big: (params) => ({ text: 'b'.repeat(params['size'] as number) }),
       Endless: () => {
         const [reader, writer] = pipe();
         endless.push(writer);
@@ -385,6 +388,27 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
     } finally {
       Fd.closeAll(endless.splice(0));
     }
+  });
+
+  it('writes all of a reply larger than the stdout pipe holds before exiting (child process, slow reader)', async () => {
+    const size = 4 << 20;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'varlink', 'call', address, 'org.example.fds.Big', `{"size":${size}}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Not reading yet: a process.exit() with writes still queued would drop them and exit 0 here.
+    child.stdout.pause();
+    await Promise.race([exited, sleep(1500)]);
+    let bytes = 0;
+    child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    child.stdout.resume();
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(bytes).toBe(`{"text":""}\n`.length + size);
   });
 
   it('without --save-fds received fds are only described, then closed', async () => {
