@@ -64,6 +64,19 @@ describe('varlink info, list-interfaces and introspect', () => {
     expect(JSON.parse(out)).toMatchObject({ url: 'https://github.com/varlink/go', interfaces: expect.arrayContaining([CERT]) });
   });
 
+  it('exits 1 with one line, not a stack trace, when stdout has no reader (EPIPE, as after `| head`)', async () => {
+    const [reader, writer] = pipe();
+    reader.close(); // every write to the pipe now fails with EPIPE
+    try {
+      const { code, out, err } = await runChild(['varlink', 'info', ourAddress], { stdio: ['ignore', writer.value, 'pipe'] });
+      expect(out).toBe('');
+      expect(err).toBe('jsonrpc-fdpass: cannot write to stdout: EPIPE\n');
+      expect(code).toBe(1);
+    } finally {
+      writer.close();
+    }
+  });
+
   it('list-interfaces prints one name per line, or a JSON array with --json', async () => {
     for (const address of [ourAddress, goAddress]) {
       const lines = await runInProcess(['varlink', 'list-interfaces', address]);
