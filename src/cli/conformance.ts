@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { formatResult, formatSummary, type CaseResult } from '../conformance/live/live-case.js';
 import { runVectorSuite, type VectorResult } from '../conformance/run-vector-suite.js';
-import { defaultVectorsDir, loadVectors } from '../conformance/vectors.js';
+import { defaultVectorsDir, listVectorFiles, loadVectors } from '../conformance/vectors.js';
 import { CLIENT_SOCKET_ENV, runClientCheck } from '../conformance/live/run-client-check.js';
 import { runServerSuite } from '../conformance/live/run-server-suite.js';
 import { serverCases } from '../conformance/live/server-cases.js';
 import { runVarlinkSuite } from '../conformance/varlink/run-varlink-suite.js';
+import { varlinkCases } from '../conformance/varlink/varlink-cases.js';
+import { parseVarlinkAddress, VarlinkAddressError } from '../varlink/address.js';
 import { ExitCode } from './exit-codes.js';
 import { parseTimeoutArg } from './timeout-arg.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
@@ -56,10 +58,11 @@ Options:
   --client COMMAND  test a client command
   --timeout MS      server mode: wait per expected reply (default 5000);
                     client mode: how long the command may run (default 60000)
-  --only NAME       server mode: run only cases whose name contains NAME (repeatable)
+  --only NAME       server and varlink mode: run only cases whose name contains NAME (repeatable;
+                    one that matches no case is a usage error)
   --vectors         run the spec vectors against this package
   --varlink ADDRESS test the Varlink service at ADDRESS
-  --skip NAME       varlink mode: do not run the case named NAME (repeatable)
+  --skip NAME       varlink mode: do not run the case named NAME (repeatable; it must exist)
   --vectors-dir DIR vectors to run instead of the shipped spec/vectors
   --list            print the server case names and exit
   --help            show this help
@@ -125,6 +128,23 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   };
   let results: CaseResult[];
   if (values.skip !== undefined && values.varlink === undefined) throw new UsageError('--skip needs --varlink');
+  // Arguments naming nothing are mistakes (a typo, a bad path): running zero cases would report success.
+  if (values.varlink !== undefined) {
+    try {
+      parseVarlinkAddress(values.varlink);
+    } catch (error) {
+      if (error instanceof VarlinkAddressError) throw new UsageError(error.message);
+      throw error;
+    }
+    const names = varlinkCases.map((c) => c.name);
+    const unknown = values.skip?.find((name) => !names.includes(name));
+    if (unknown !== undefined) throw new UsageError(`--skip ${JSON.stringify(unknown)} names no Varlink case`);
+  }
+  if (values.only !== undefined && (values.varlink !== undefined || values.server !== undefined)) {
+    const names = (values.varlink !== undefined ? varlinkCases : serverCases).map((c) => c.name);
+    const unmatched = values.only.find((part) => !names.some((name) => name.includes(part)));
+    if (unmatched !== undefined) throw new UsageError(`--only ${JSON.stringify(unmatched)} matches no case name`);
+  }
   if (values.varlink !== undefined) {
     results = await runVarlinkSuite({
       address: values.varlink,
@@ -134,7 +154,15 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(values.skip === undefined ? {} : { skip: values.skip }),
     });
   } else if (values.vectors === true) {
-    results = await runVectors(values['vectors-dir'] ?? defaultVectorsDir(), onResult);
+    const dir = values['vectors-dir'] ?? defaultVectorsDir();
+    let files: string[];
+    try {
+      files = listVectorFiles(dir);
+    } catch (error) {
+      throw new UsageError(`--vectors-dir ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (files.length === 0) throw new UsageError(`--vectors-dir ${dir}: no vector files (*.json) in it`);
+    results = await runVectors(dir, onResult);
   } else if (values.server !== undefined) {
     results = await runServerSuite({
       socketPath: values.server,

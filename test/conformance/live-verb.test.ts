@@ -13,7 +13,7 @@ function lines(out: string): string[] {
 }
 
 describe('conformance command line', () => {
-  it.each([[['conformance']], [['conformance', '--server', 'a', '--client', 'b']], [['conformance', '--client', 'x', '--pid', '1']], [['conformance', '--server', 's', '--timeout', '0']], [['conformance', '--server', 's', '--timeout', '99999999999']], [['conformance', '--vectors', '--server', 's']], [['conformance', '--vectors-dir', 'd', '--server', 's']]])(
+  it.each([[['conformance']], [['conformance', '--server', 'a', '--client', 'b']], [['conformance', '--client', 'x', '--pid', '1']], [['conformance', '--server', 's', '--timeout', '0']], [['conformance', '--server', 's', '--timeout', '99999999999']], [['conformance', '--vectors', '--server', 's']], [['conformance', '--vectors-dir', 'd', '--server', 's']], [['conformance', '--varlink', 'nowhere']], [['conformance', '--varlink', 'unix:/x', '--only', 'no-such-case']], [['conformance', '--varlink', 'unix:/x', '--skip', 'get-info-typo']], [['conformance', '--server', 's', '--only', 'no-such-case']], [['conformance', '--vectors', '--vectors-dir', '/nonexistent/vectors']], [['conformance', '--vectors', '--vectors-dir', '/proc/self/fdinfo']]])(
     'exits 2 on a usage error: %j',
     async (args) => {
       const { code, err } = await runInProcess(args);
