@@ -190,7 +190,8 @@ export class ServiceConnection {
         if (options.continues === true && !call.more) {
           throw new VarlinkUsageError(`${call.method} was called without "more": it takes exactly one reply`);
         }
-        if (!options.continues && replied) throw new VarlinkUsageError(`${call.method} was already answered`);
+        // Continues replies too: one sent after the final reply would be read as the next call's.
+        if (replied) throw new VarlinkUsageError(`${call.method} was already answered`);
         if (call.oneway) {
           if (!options.continues) replied = true;
           return;

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
+import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
 import { connectPair, type PairKind } from './helpers.js';
 import { TEST_IDL, testService } from './test-interface.js';
 import { expectNoFdLeaks } from '../support/fd-count.js';
@@ -138,6 +140,33 @@ describe.each<PairKind>(['memory', 'socketpair'])('client and service over %s', 
         'handler bug',
         expect.stringContaining("reply of org.example.test.BadReply does not match the IDL"),
       ]);
+      await client.close();
+      await done;
+    });
+
+    it('refuses a continues reply a handler sends after its final reply, so the next call does not get it', async () => {
+      const late: Promise<unknown>[] = [];
+      const service = new VarlinkService({ vendor: 'v', product: 'p', version: '1', url: 'u' });
+      service.addInterface("interface org.example.late\n# [Supports 'more' flag]\nmethod Late() -> (i: int)\n# [Supports 'more' flag]\nmethod Slow() -> (i: int)\n", {
+        Late: (_params, ctx) => {
+          late.push(sleep(5).then(() => ctx.reply({ i: 99 })).catch((e: unknown) => e));
+          return { i: 1 };
+        },
+        Slow: async () => {
+          await sleep(30);
+          return { i: 2 };
+        },
+      });
+      const { client, done } = connectPair(service, kind);
+      const first = [];
+      for await (const r of client.stream('org.example.late.Late')) first.push(r.parameters);
+      const second = [];
+      for await (const r of client.stream('org.example.late.Slow')) second.push(r.parameters);
+      expect(first).toEqual([{ i: 1 }]);
+      expect(second).toEqual([{ i: 2 }]);
+      const [lateResult] = await Promise.all(late);
+      expect(lateResult).toBeInstanceOf(VarlinkUsageError);
+      expect((lateResult as Error).message).toBe('org.example.late.Late was already answered');
       await client.close();
       await done;
     });
