@@ -33,8 +33,16 @@ const MAY_HOLD_BIG_INT = /\d{16}/;
 export const VARLINK_JSON_MAX_DEPTH = 2048;
 
 /**
+ * Integer literals longer than this are read as a double, like `JSON.parse` does, not as a `bigint`:
+ * converting costs more than linear time (a 15 MB literal held the event loop for seconds), and no
+ * Varlink type holds such an integer exactly anyway (`int` is 64-bit, 20 characters at most).
+ */
+const MAX_EXACT_INTEGER_LITERAL = 1000;
+
+/**
  * Parses JSON text like `JSON.parse`, except that integer literals (no fraction, no exponent) outside
- * the safe range become `bigint`. Text without a run of 16 digits takes the native fast path.
+ * the safe range become `bigint` (up to 1,000 characters; longer ones a double, as `JSON.parse` reads
+ * them). Text without a run of 16 digits takes the native fast path.
  *
  * @throws {VarlinkJsonError} on malformed text, or nesting deeper than {@link VARLINK_JSON_MAX_DEPTH}.
  */
@@ -305,7 +313,9 @@ class LosslessJsonParser {
     this.pos = NUMBER.lastIndex;
     const literal = m[0];
     const n = Number(literal);
-    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n)) return BigInt(literal);
+    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n) && literal.length <= MAX_EXACT_INTEGER_LITERAL) {
+      return BigInt(literal);
+    }
     return n;
   }
 

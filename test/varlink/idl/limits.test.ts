@@ -1,4 +1,5 @@
-// Input that would overflow the stack or flood an error message: IDL nesting, quoted tokens, JSON depth.
+// Input that would overflow the stack, flood an error message or stall the event loop: IDL nesting,
+// quoted tokens, JSON depth, megabytes of digits.
 import { describe, expect, it } from 'vitest';
 import { parseInterface, VARLINK_IDL_MAX_NESTING } from '../../../src/varlink/idl/parse-interface.js';
 import { VarlinkIdlError } from '../../../src/varlink/idl/varlink-idl-error.js';
@@ -91,5 +92,20 @@ describe('JSON depth', () => {
 
   it('writes sparse array holes as null, like JSON.stringify', () => {
     expect(stringifyVarlinkJson([1n, , 2])).toBe('[1,null,2]');
+  });
+});
+
+describe('megabytes of digits from a hostile peer', () => {
+  // Converting them to bigint (and back, for the message) is superlinear: a 15 MB number in a call
+  // held the service's event loop for about 9 s, every other connection with it.
+  const digits = '7'.repeat(15_000_000);
+
+  it('keeps integer literals of up to 1,000 characters exact and reads longer ones as a double, like JSON.parse', () => {
+    const exact = `9${'0'.repeat(999)}`;
+    expect(parseVarlinkJson(`[${exact}]`)).toEqual([BigInt(exact)]);
+    expect(parseVarlinkJson(`[${exact}0]`)).toEqual([Number.POSITIVE_INFINITY]);
+    const started = Date.now();
+    expect(parseVarlinkJson(`{"i":${digits}}`)).toEqual({ i: Number.POSITIVE_INFINITY });
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 });
