@@ -252,12 +252,20 @@ function checkInt(value: unknown, path: readonly VarlinkValuePathSegment[]): Pro
   } else if (typeof value === 'bigint') {
     big = value;
   } else if (typeof value === 'string' && DECIMAL_INTEGER.test(value)) {
+    // Longer than any value of the range (uint64's maximum has 20 digits, int64's minimum 19 and a
+    // sign; no leading zeros here): out of range without converting what may be megabytes of digits.
+    if (value.length > 20) return outOfRange(path, value);
     big = BigInt(value);
   } else {
     return mismatch(path, 'int', value);
   }
-  if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return { path: [...path], reason: `${big} is outside the 64-bit integer range` };
+  if (big < VARLINK_INT_MIN || big > VARLINK_INT_MAX) return outOfRange(path, String(big));
   return undefined;
+}
+
+function outOfRange(path: readonly VarlinkValuePathSegment[], digits: string): Problem {
+  const shown = digits.length > 40 ? `${digits.slice(0, 20)}…(${digits.length} digits)` : digits;
+  return { path: [...path], reason: `${shown} is outside the 64-bit integer range` };
 }
 
 /** A checked decimal `int` string as a number when exact, else a bigint ("-0" becomes 0). */

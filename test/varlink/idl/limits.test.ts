@@ -2,6 +2,7 @@
 // quoted tokens, JSON depth, megabytes of digits.
 import { describe, expect, it } from 'vitest';
 import { parseInterface, VARLINK_IDL_MAX_NESTING } from '../../../src/varlink/idl/parse-interface.js';
+import { checkParameters } from '../../../src/varlink/idl/validate.js';
 import { VarlinkIdlError } from '../../../src/varlink/idl/varlink-idl-error.js';
 import {
   parseVarlinkJson,
@@ -99,6 +100,8 @@ describe('megabytes of digits from a hostile peer', () => {
   // Converting them to bigint (and back, for the message) is superlinear: a 15 MB number in a call
   // held the service's event loop for about 9 s, every other connection with it.
   const digits = '7'.repeat(15_000_000);
+  const iface = parseInterface('interface a.b\nmethod M(i: int) -> ()\n');
+  const input = iface.methods.get('M')!.input;
 
   it('keeps integer literals of up to 1,000 characters exact and reads longer ones as a double, like JSON.parse', () => {
     const exact = `9${'0'.repeat(999)}`;
@@ -107,5 +110,13 @@ describe('megabytes of digits from a hostile peer', () => {
     const started = Date.now();
     expect(parseVarlinkJson(`{"i":${digits}}`)).toEqual({ i: Number.POSITIVE_INFINITY });
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('refuses an int parameter written as a 15 MB decimal string at once, quoting 20 digits of it', () => {
+    const started = Date.now();
+    const problem = checkParameters(iface, input, { i: digits }, { convertIntStrings: true });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(problem?.reason).toBe(`${'7'.repeat(20)}…(15000000 digits) is outside the 64-bit integer range`);
+    expect(checkParameters(iface, input, { i: `-${'9'.repeat(19)}` })?.reason).toBe(`-${'9'.repeat(19)} is outside the 64-bit integer range`);
   });
 });
