@@ -25,7 +25,7 @@ export interface FdPassUpgradeContext extends Omit<VarlinkCallContext, 'upgrade'
 /**
  * Sets up the JSON-RPC side of an accepted upgrade. It runs right after the peer is built, before any
  * message is dispatched, so handlers registered synchronously here see every call (bytes the client
- * sent early included). If it throws, the peer is closed.
+ * sent early included). If it throws, or is async and its promise rejects, the peer is closed.
  */
 export type FdPassAcceptor = (peer: JsonRpcPeer) => void;
 
@@ -90,12 +90,24 @@ export function fdPassUpgrade(handler: FdPassUpgradeHandler, options: FdPassUpgr
     const reply: FdPassUpgradeReply = { protocol: FDPASS_PROTOCOL, codec };
     const detached = upgrade({ ...reply });
     const peer = new JsonRpcPeer(detached.transport, { ...options.peer, codec: fdPassChannelCodec(codec), pending: detached.pending });
-    try {
-      accept(peer);
-    } catch (err) {
-      options.onError?.(err instanceof Error ? err : new Error(String(err)), ctx.method);
+    const failed = (err: unknown): void => {
+      try {
+        options.onError?.(err instanceof Error ? err : new Error(String(err)), ctx.method);
+      } catch {
+        /* a failing observer must neither keep the peer open nor become an unhandled rejection */
+      }
       // Graceful, so the confirming reply still queued ahead of us reaches the client.
       void peer.close();
+    };
+    try {
+      const result: unknown = accept(peer);
+      // `=> void` lets an async function through; its rejection would otherwise be unhandled, which
+      // ends the process.
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, failed);
+      }
+    } catch (err) {
+      failed(err);
     }
   };
   Object.defineProperty(method, FDPASS_UPGRADE_METHOD, { value: true });

@@ -305,6 +305,36 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
     await expect(peer.request('read', [])).rejects.toBeInstanceOf(ConnectionClosedError);
     await peer.whenClosed;
   });
+
+  it('reports an async acceptor that rejects like one that throws, instead of an unhandled rejection', async () => {
+    const errors: string[] = [];
+    const svc = new VarlinkService({ vendor: 'v', product: 'p', version: '1', url: 'u' }).addInterface(IDL, {
+      Connect: fdPassUpgrade(
+        () => async () => {
+          await sleep(1);
+          throw new Error('late setup failed');
+        },
+        { onError: (err, method) => errors.push(`${method}: ${err.message}`) },
+      ),
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let peer: JsonRpcPeer | undefined;
+    try {
+      const { client, done } = pair(svc, kind);
+      peer = await client.upgradeToFdPass(CONNECT, { name: 'a' });
+      await done;
+      await Promise.race([peer.whenClosed, sleep(2000)]);
+      await sleep(10);
+      expect(unhandled).toEqual([]);
+      expect(errors).toEqual([`${CONNECT}: late setup failed`]);
+      expect(peer.closed).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await peer?.close();
+    }
+  });
 });
 
 it('gives the upgrade handler the Varlink fds sent with the upgrade call', async () => {
