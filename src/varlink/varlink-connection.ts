@@ -85,6 +85,8 @@ export class VarlinkConnection implements AsyncDisposable {
   /** fds that arrived with a chunk starting a message not yet complete. */
   #startFds: Fd[] = [];
   #suspended = false;
+  /** The owner asked for {@link pause}; reading also stops while suspended (nothing is framed then). */
+  #ownerPaused = false;
   /** Reads that arrived while suspended, untouched. */
   #raw: { bytes: Buffer; fds: Fd[] }[] = [];
   #handoff: HandoffTransport | undefined;
@@ -195,6 +197,9 @@ export class VarlinkConnection implements AsyncDisposable {
    */
   suspend(): void {
     this.#suspended = true;
+    // What follows waits for a decision (an upgrade, closing after a malformed call) that may take
+    // long: a peer that keeps writing must meet backpressure, not fill #raw without bound.
+    this.#applyPause();
   }
 
   /** Undoes {@link suspend} (the upgrade was refused): kept reads are framed as Varlink again. */
@@ -219,6 +224,8 @@ export class VarlinkConnection implements AsyncDisposable {
       if (!this.closed) this.#drainFramer();
     }
     if (!this.#suspended && !this.closed && this.#ended) this.#handlers.end();
+    // Reading again only now, so nothing new overtakes the kept reads.
+    this.#applyPause();
   }
 
   /** Makes reads stop at each NUL (or not, when fds are not received). */
@@ -242,8 +249,9 @@ export class VarlinkConnection implements AsyncDisposable {
     this.#startFds = [];
     pending.push(...this.#raw);
     this.#raw = [];
-    // The next protocol chooses its own read mode.
+    // The next protocol chooses its own read mode, and reads from the start (suspending paused it).
     this.#transport.setReadBoundary(null);
+    this.#transport.resume();
     this.#handoff = new HandoffTransport(this.#transport);
     if (this.#ended) this.#handoff.deliver({ kind: 'end' });
     return { transport: this.#handoff, pending };
@@ -251,12 +259,14 @@ export class VarlinkConnection implements AsyncDisposable {
 
   /** Stops reading until {@link resume} (backpressure). */
   pause(): void {
-    this.#transport.pause();
+    this.#ownerPaused = true;
+    this.#applyPause();
   }
 
-  /** Reads again after {@link pause}. */
+  /** Reads again after {@link pause} (unless suspended). */
   resume(): void {
-    this.#transport.resume();
+    this.#ownerPaused = false;
+    this.#applyPause();
   }
 
   /** Flushes queued writes, then shuts down the writing side. */
@@ -281,6 +291,12 @@ export class VarlinkConnection implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  #applyPause(): void {
+    if (this.closed) return;
+    if (this.#ownerPaused || this.#suspended) this.#transport.pause();
+    else this.#transport.resume();
   }
 
   #applyBoundary(): void {

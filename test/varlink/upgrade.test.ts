@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -173,5 +174,41 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade over %s', (kind) => {
     expect((await echo).parameters).toEqual({ value: 'later' });
     await client.close();
     await b.close();
+  });
+});
+
+describe('a client flooding the service while its upgrade call is decided', () => {
+  it('is not read into memory until the decision, and every byte reaches the new protocol after it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let received = 0;
+    let upgraded: Transport | undefined;
+    const { service } = testService({
+      switch: async (_p, ctx) => {
+        await gate;
+        const { transport, pending } = ctx.upgrade!({ ok: true });
+        upgraded = transport;
+        for (const chunk of pending) {
+          received += chunk.bytes.length;
+          Fd.closeAll(chunk.fds);
+        }
+        transport.start({ data: (bytes, fds) => void ((received += bytes.length), Fd.closeAll(fds)), end() {}, error() {}, close() {} });
+      },
+    });
+    const [a, b] = transportPair('socketpair');
+    const done = service.serve(b);
+    const raw = rawPeer(a);
+    await raw.write('{"method":"org.example.test.Switch","parameters":{"greeting":"hi"},"upgrade":true}\0');
+    const flood = Buffer.alloc(32 << 20, 'f');
+    const written = a.write(flood);
+    // Without backpressure the service read all 32 MiB into memory while the call was decided.
+    expect(await Promise.race([written.then(() => 'read by the service'), sleep(300).then(() => 'held back')])).toBe('held back');
+    release();
+    await written;
+    await done;
+    for (let i = 0; i < 400 && received < flood.length; i++) await sleep(5);
+    expect(received).toBe(flood.length);
+    await a.close();
+    await upgraded?.close();
   });
 });
