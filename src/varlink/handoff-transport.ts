@@ -2,6 +2,9 @@ import { TransportStateError } from '../transport/system-error.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import type { PeerCredentials, Transport, TransportHandlers, WriteOptions } from '../transport/transport.js';
 
+/** Bytes queued before `start` beyond which reading pauses. */
+const HANDOFF_HIGH_WATER = 1 << 20;
+
 type QueuedEvent =
   | { readonly kind: 'data'; readonly bytes: Buffer; readonly fds: Fd[] }
   | { readonly kind: 'end' }
@@ -15,12 +18,19 @@ type QueuedEvent =
  * The underlying transport was already started by the Varlink connection, so this wrapper receives its
  * events (via {@link HandoffTransport.deliver}) and queues them until the new owner calls `start`.
  * Everything else goes straight to the underlying transport. Queued fds are closed if the wrapper is
- * destroyed before it was started.
+ * destroyed before it was started. Past {@link HANDOFF_HIGH_WATER} queued bytes the underlying
+ * transport is paused until `start`, so a peer that floods a connection nobody reads yet meets
+ * backpressure instead of filling memory.
  */
 export class HandoffTransport implements Transport {
   readonly #inner: Transport;
   #handlers: TransportHandlers | undefined;
   #queue: QueuedEvent[] = [];
+  #queuedBytes = 0;
+  /** Reading was paused because the queue passed the high-water mark. */
+  #heldBack = false;
+  /** The new owner paused reading (before or after start). */
+  #ownerPaused = false;
 
   /** @internal Created by the Varlink connection on detach. */
   constructor(inner: Transport) {
@@ -33,6 +43,13 @@ export class HandoffTransport implements Transport {
     if (h === undefined) {
       if (event.kind === 'drain') return; // nothing was written through this wrapper yet
       this.#queue.push(event);
+      if (event.kind === 'data') {
+        this.#queuedBytes += event.bytes.length;
+        if (this.#queuedBytes > HANDOFF_HIGH_WATER && !this.#heldBack) {
+          this.#heldBack = true;
+          this.#inner.pause();
+        }
+      }
       if (event.kind === 'close') this.#dropQueuedFds();
       return;
     }
@@ -44,7 +61,12 @@ export class HandoffTransport implements Transport {
     this.#handlers = handlers;
     const queued = this.#queue;
     this.#queue = [];
+    this.#queuedBytes = 0;
     for (const event of queued) dispatch(handlers, event);
+    if (this.#heldBack) {
+      this.#heldBack = false;
+      if (!this.#ownerPaused && !this.#inner.closed) this.#inner.resume();
+    }
   }
 
   write(bytes: Uint8Array, fds?: readonly FdLike[], options?: WriteOptions): Promise<void> {
@@ -56,11 +78,13 @@ export class HandoffTransport implements Transport {
   }
 
   pause(): void {
+    this.#ownerPaused = true;
     this.#inner.pause();
   }
 
   resume(): void {
-    this.#inner.resume();
+    this.#ownerPaused = false;
+    if (!this.#heldBack) this.#inner.resume();
   }
 
   setReadBoundary(byte: number | null): void {

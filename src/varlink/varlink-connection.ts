@@ -249,7 +249,8 @@ export class VarlinkConnection implements AsyncDisposable {
     this.#startFds = [];
     pending.push(...this.#raw);
     this.#raw = [];
-    // The next protocol chooses its own read mode, and reads from the start (suspending paused it).
+    // The next protocol chooses its own read mode, and reads from the start (suspending paused it;
+    // the handoff holds back a flood until its owner starts it).
     this.#transport.setReadBoundary(null);
     this.#transport.resume();
     this.#handoff = new HandoffTransport(this.#transport);

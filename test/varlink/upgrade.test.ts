@@ -177,8 +177,8 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade over %s', (kind) => {
   });
 });
 
-describe('a client flooding the service while its upgrade call is decided', () => {
-  it('is not read into memory until the decision, and every byte reaches the new protocol after it', async () => {
+describe('a peer flooding the other side of an upgrade', () => {
+  it('is not read by the service until its decision, and every byte reaches the new protocol after it', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let received = 0;
@@ -210,5 +210,26 @@ describe('a client flooding the service while its upgrade call is decided', () =
     expect(received).toBe(flood.length);
     await a.close();
     await upgraded?.close();
+  });
+
+  it('is not read by the client before the upgraded transport is started, and nothing is lost once it is', async () => {
+    const [a, b] = transportPair('socketpair');
+    const client = new VarlinkClient(a);
+    const service = rawPeer(b);
+    const up = client.upgrade('org.example.test.Switch', { greeting: 'hi' });
+    await until(() => service.received().includes(0));
+    await service.write('{"parameters":{"ok":true}}\0');
+    const { transport, pending } = await up;
+    const flood = Buffer.alloc(32 << 20, 'f');
+    const written = b.write(flood);
+    // The caller has not started the transport: without backpressure it was all queued in memory.
+    expect(await Promise.race([written.then(() => 'read by the client'), sleep(300).then(() => 'held back')])).toBe('held back');
+    let received = pending.reduce((n, chunk) => n + chunk.bytes.length, 0);
+    transport.start({ data: (bytes, fds) => void ((received += bytes.length), Fd.closeAll(fds)), end() {}, error() {}, close() {} });
+    await written;
+    for (let i = 0; i < 400 && received < flood.length; i++) await sleep(5);
+    expect(received).toBe(flood.length);
+    await transport.close();
+    await b.close();
   });
 });
