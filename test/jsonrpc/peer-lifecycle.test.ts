@@ -107,6 +107,20 @@ describe('connection death', () => {
     await expect(client.notify('again')).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
+  it('rejects a request or notification written after the other side closed (EPIPE) with ConnectionClosedError', async () => {
+    for (const send of [(p: JsonRpcPeer) => p.request('x'), (p: JsonRpcPeer) => p.notify('x')]) {
+      const [a, b] = socketPair();
+      const peer = new JsonRpcPeer(a);
+      // Closed before this side read the EOF: the write is the first to learn of it.
+      b.destroy();
+      await b.whenClosed;
+      const error = await send(peer).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      await peer.whenClosed;
+      expect(peer.closed).toBe(true);
+    }
+  });
+
   it('aborts the handler signal when the connection dies and closes its fds when it settles', async () => {
     const [client, server] = pair();
     const aborted = new Promise<unknown>((resolve) => {
