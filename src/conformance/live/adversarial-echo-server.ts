@@ -165,9 +165,12 @@ export class AdversarialEchoServer implements AsyncDisposable {
     const bytes = Buffer.from(`${JSON.stringify(message)}\t`, 'utf8');
     switch (style) {
       case 'byte-split':
-        for (let i = 0; i < bytes.length; i++) {
-          await socket.write(bytes.subarray(i, i + 1), i === 0 ? fds : [], { filler: 0x20 });
-          await (i === 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
+        // The trailing tab rides with the last JSON byte, and no pause follows that write: a client that
+        // got the whole response may answer at once, and its next request must find this style recorded.
+        for (let i = 0; i < bytes.length - 1; i++) {
+          const last = i === bytes.length - 2;
+          await socket.write(bytes.subarray(i, last ? bytes.length : i + 1), i === 0 ? fds : [], { filler: 0x20 });
+          if (!last) await (i === 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
         }
         return style;
       case 'fd-per-sendmsg': {
