@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ConnectionClosedError } from '../../src/jsonrpc/connection-closed-error.js';
 import { RequestTimeoutError } from '../../src/jsonrpc/request-timeout-error.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
@@ -67,9 +67,17 @@ describe.each<PairKind>(['memory', 'socketpair'])('client lifecycle over %s', (k
     const client = new VarlinkClient(a);
     const raw = rawPeer(b);
     const ac = new AbortController();
-    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
+    // The call's own 60 s timer, told apart from any other timer in the process by its delay.
+    const setTimer = vi.spyOn(globalThis, 'setTimeout');
+    const clearTimer = vi.spyOn(globalThis, 'clearTimeout');
+    onTestFinished(() => {
+      setTimer.mockRestore();
+      clearTimer.mockRestore();
+    });
     const stream = client.stream('org.example.test.Count', { n: 3 }, { signal: ac.signal, timeoutMs: 60_000 });
+    const index = setTimer.mock.calls.findIndex((args) => args[1] === 60_000);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const timer = setTimer.mock.results[index]?.value as NodeJS.Timeout;
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
     await raw.write('{"parameters":{"i":1},"continues":true}\0');
     for await (const r of stream) {
@@ -78,7 +86,7 @@ describe.each<PairKind>(['memory', 'socketpair'])('client lifecycle over %s', (k
     }
     // A 60 s timer left behind would keep a script that broke out of the loop alive for a minute.
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
-    expect(timers()).toBe(before);
+    expect(clearTimer.mock.calls.some((args) => args[0] === timer)).toBe(true);
     await client.close();
     await b.close();
   });
