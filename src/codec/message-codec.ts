@@ -52,7 +52,7 @@ export interface MessageCodec {
   createFramer(limits: FramerLimits): MessageFramer;
   /**
    * Decodes one message cut by this codec's framer.
-   * @throws {@link MessageFramingError} when the bytes are not a valid message.
+   * @throws a `MessageFramingError` (see {@link isMessageFramingError}) when the bytes are not a valid message.
    */
   decode(message: ScannedValue): unknown;
   /**

@@ -27,8 +27,8 @@ export interface MemoryTransportOptions {
   readonly bufferSize?: number;
   /**
    * Makes the receiver's copy of a sent descriptor; returns a new descriptor number that the receiver
-   * will own. Default {@link reopenDescriptor}. Pass a real `dup` (e.g. from the native addon) to
-   * send sockets or to share file offsets.
+   * will own. Default: reopen the file through /proc. Pass a real `dup` (e.g. from the native addon)
+   * to send sockets or to share file offsets.
    */
   readonly duplicate?: (fd: number) => number;
   /** What {@link MemoryTransport.peerCredentials} returns. Default `null`. */
@@ -120,7 +120,7 @@ class Pair {
  * backpressure, half-close and EOF. Made by {@link memoryTransportPair}.
  *
  * Ownership: a sent fd stays the caller's. When the write's first byte is handed over, the transport
- * makes the receiver's copy with `options.duplicate` (default {@link reopenDescriptor}); the copy is
+ * makes the receiver's copy with `options.duplicate` (default: a reopen through /proc); the copy is
  * owned by the receive queue until delivered, then by the `data` handler. Copies still queued when a
  * side is destroyed are closed.
  */

@@ -16,9 +16,9 @@ type QueuedEvent =
  * The transport of a connection after a Varlink upgrade: the same socket, handed to a new owner.
  *
  * The underlying transport was already started by the Varlink connection, so this wrapper receives its
- * events (via {@link HandoffTransport.deliver}) and queues them until the new owner calls `start`.
+ * events (via `deliver`) and queues them until the new owner calls `start`.
  * Everything else goes straight to the underlying transport. Queued fds are closed if the wrapper is
- * destroyed before it was started. Past {@link HANDOFF_HIGH_WATER} queued bytes the underlying
+ * destroyed before it was started. Past `HANDOFF_HIGH_WATER` queued bytes the underlying
  * transport is paused until `start`, so a peer that floods a connection nobody reads yet meets
  * backpressure instead of filling memory.
  */
