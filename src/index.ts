@@ -11,7 +11,7 @@ export * from './fdpass/index.js';
 export * from './jsonrpc/index.js';
 // The optional msgpack codec (ChannelOptions/PeerOptions `codec`); the rest of the codecs live in
 // 'jsonrpc-fdpass/codec'.
-export { msgpackCodec, isMsgpackAvailable, MsgpackUnavailableError, type MessageCodec } from './codec/index.js';
+export { msgpackCodec, isMsgpackAvailable, MsgpackUnavailableError, MessageEncodeError, type MessageCodec } from './codec/index.js';
 // Varlink: the everyday names here; everything else (connection, messages, activation, IDL AST and
 // validator) from 'jsonrpc-fdpass/varlink'.
 export {
