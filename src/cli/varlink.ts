@@ -15,7 +15,7 @@ const help = `Usage: jsonrpc-fdpass varlink info ADDRESS [--json=MODE] [--timeou
 
 Talks to a Varlink service, in the manner of systemd's varlinkctl. ADDRESS is unix:/path,
 unix:@abstract, tcp:HOST:PORT, or exec:/path/to/program (started with the connection as an
-activation socket on fd 3); anything after ";" is ignored.
+activation socket on fd 3; its own output goes to stderr); anything after ";" is ignored.
 
   info             org.varlink.service.GetInfo, as JSON
   list-interfaces  the interfaces the service implements, one per line (a JSON array with --json)

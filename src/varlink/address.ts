@@ -104,7 +104,8 @@ export interface ConnectedAddress {
  * Opens a connection to a Varlink address: Unix sockets through the native transport (fd passing
  * possible), TCP through `node:net` (no fds), `exec:` by spawning the service with one end of a
  * socketpair as an already connected activation socket (fd 3, `LISTEN_FDS=1`,
- * `LISTEN_FDNAMES=varlink`, `LISTEN_PID` = the service's pid).
+ * `LISTEN_FDNAMES=varlink`, `LISTEN_PID` = the service's pid). The service's stdout and stderr both
+ * go to our stderr: they are its logs, and our stdout may be a script's data (the CLI's JSON).
  */
 export async function connectVarlinkAddress(
   address: string | VarlinkAddress,
@@ -166,8 +167,9 @@ function spawnService(path: string): ConnectedAddress {
   let child: ChildProcess;
   try {
     child = spawn('/bin/sh', ['-c', SET_LISTEN_PID, path], {
-      // Index 3 of stdio becomes the child's fd 3: the activation socket.
-      stdio: ['ignore', 'inherit', 'inherit', theirs.fd],
+      // The service's stdout goes to our stderr, never into our stdout's data. Index 3 of stdio becomes
+      // the child's fd 3: the activation socket.
+      stdio: ['ignore', 2, 'inherit', theirs.fd],
       env: { ...process.env, LISTEN_FDS: '1', LISTEN_FDNAMES: 'varlink' },
     });
   } catch (err) {

@@ -119,6 +119,19 @@ describe('varlink info, list-interfaces and introspect', () => {
     expect(code).toBe(0);
     expect(out).toBe(`org.varlink.service\n${CERT}\n`);
   });
+
+  it('keeps the stdout of an exec: service out of the JSON it prints (the service text goes to stderr)', async () => {
+    const script = join(dir, 'chatty-service.sh');
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho 'chatty service says hello'\ncd '${root}' && exec '${process.execPath}' --import tsx examples/varlink-certification/server.ts\n`,
+    );
+    chmodSync(script, 0o755);
+    const { code, out, err } = await runChild(['varlink', 'info', `exec:${script}`]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ interfaces: ['org.varlink.service', CERT] });
+    expect(err).toContain('chatty service says hello');
+  });
 });
 
 describe('varlink call against the certification servers', () => {
