@@ -79,7 +79,10 @@ interface Segment {
 interface PendingWrite {
   /** Planned sendmsg calls: the bytes with the first fd batch, then filler bytes with the rest. */
   sends: { bytes: Buffer; fds: readonly number[] }[];
-  /** Receiver copies of every fd, made when the first byte moves. */
+  /**
+   * Receiver copies of each send's fds, made when the write reaches the head of the queue; `copies[0]`
+   * belongs to the peer once the first byte moved.
+   */
   copies: Fd[][] | null;
   /** Bytes of `sends[0]` already moved. */
   moved: number;
@@ -253,7 +256,8 @@ export class MemoryTransport implements Transport {
     this.#txShut = true;
     const reason = err ?? new TransportClosedError();
     for (const w of this.#tx.splice(0)) {
-      if (w.copies !== null) for (const batch of w.copies) Fd.closeAll(batch);
+      // The first batch went to the peer with the first byte: it is the peer's to close.
+      if (w.copies !== null) for (let i = w.moved > 0 ? 1 : 0; i < w.copies.length; i++) Fd.closeAll(w.copies[i]!);
       w.reject(reason);
     }
     this.#txBytes = 0;
@@ -323,7 +327,7 @@ export class MemoryTransport implements Transport {
       const w = this.#tx[0]!;
       if (w.copies === null) {
         try {
-          w.copies = w.sends.map((s) => this.#copyAll(s.fds));
+          w.copies = this.#copyAll(w.sends);
         } catch (err) {
           this.#tx.shift();
           for (const s of w.sends) this.#txBytes -= s.bytes.length;
@@ -389,13 +393,18 @@ export class MemoryTransport implements Transport {
     return count;
   }
 
-  #copyAll(numbers: readonly number[]): Fd[] {
+  /** The receiver's copies of every send's fds; when one cannot be made, closes those made and throws. */
+  #copyAll(sends: PendingWrite['sends']): Fd[][] {
     const dup = this.#options.duplicate ?? reopenDescriptor;
-    const out: Fd[] = [];
+    const out: Fd[][] = [];
     try {
-      for (const n of numbers) out.push(new Fd(dup(n)));
+      for (const s of sends) {
+        const batch: Fd[] = [];
+        out.push(batch);
+        for (const n of s.fds) batch.push(new Fd(dup(n)));
+      }
     } catch (err) {
-      Fd.closeAll(out);
+      for (const batch of out) Fd.closeAll(batch);
       throw err;
     }
     return out;

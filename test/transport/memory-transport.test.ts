@@ -1,4 +1,4 @@
-import { openSync } from 'node:fs';
+import { fstatSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
 import { memoryTransportPair } from '../../src/transport/memory-transport.js';
@@ -183,6 +183,48 @@ describe('memoryTransportPair', () => {
     await settle();
     expect(rec.reads).toEqual([['ok', 0]]);
     a.destroy();
+    b.destroy();
+  });
+
+  it('closes the fd copies already made when a later batch of the write cannot be copied', async () => {
+    const made: number[] = [];
+    const [a, b, rec] = pair({
+      maxFdsPerSend: 1,
+      duplicate: (fd) => {
+        if (fd === 987654) throw new SystemError('sendmsg', 'EBADF', 9, 'not open');
+        const copy = openSync('/dev/null', 'r');
+        made.push(copy);
+        return copy;
+      },
+    });
+    const fd = devNull();
+    await expect(a.write(Buffer.from('x'), [fd, 987654], { filler: 0x20 })).rejects.toMatchObject({ code: 'EBADF' });
+    fd.close();
+    expect(made).toHaveLength(1);
+    expect(() => fstatSync(made[0]!)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    await settle();
+    expect(rec.reads).toEqual([]);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('destroying the sender mid-write leaves the fds already handed to the peer open', async () => {
+    const [a, b] = memoryTransportPair({ bufferSize: 4 });
+    const got: Fd[] = [];
+    b.start({ data: (_bytes, fds) => got.push(...fds), end: () => {}, error: () => {}, close: () => {} });
+    b.pause();
+    const fd = [devNull()];
+    const write = a.write(Buffer.from('abcdefgh'), fd); // the first 4 bytes and the fd reach b
+    await settle();
+    expect(b.queuedFds).toBe(1);
+    a.destroy();
+    await expect(write).rejects.toBeInstanceOf(TransportClosedError);
+    fd[0]!.close();
+    b.resume();
+    await settle();
+    expect(got).toHaveLength(1);
+    expect(got[0]!.closed).toBe(false);
+    Fd.closeAll(got);
     b.destroy();
   });
 
