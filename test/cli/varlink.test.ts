@@ -252,6 +252,9 @@ method MakePipes(texts: []string) -> (fds: []int)
 
 method Raw() -> ()
 
+# Upgrades with an fd in the confirming reply (one the test opened), then reads and drops what comes.
+method RawFd() -> (fd: int)
+
 method Big(size: int) -> (text: string)
 
 # A pipe whose writing end the test holds open: saving it never ends.
@@ -262,6 +265,8 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
   let server: VarlinkServer;
   /** Writing ends of Endless pipes, closed by the test that asked for one. */
   const endless: Fd[] = [];
+  /** The fd RawFd sends with its confirming reply: opened and closed by the test that calls it. */
+  let rawFdToSend = -1;
   let address = '';
   let textPath = '';
   let baseline = 0;
@@ -274,6 +279,16 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
       ReadFds: async (params, ctx) => ({
         texts: await Promise.all((params['fds'] as number[]).map((i) => readFdText(ctx.fds[i]!.value, { maxBytes: 1 << 20 }))),
       }),
+      RawFd: (_params, ctx) => {
+        const { transport, pending } = ctx.upgrade!({ fd: 0 }, [rawFdToSend]);
+        for (const chunk of pending) Fd.closeAll(chunk.fds);
+        transport.start({
+          data: (_bytes, fds) => Fd.closeAll(fds),
+          end: () => transport.destroy(),
+          error: () => undefined,
+          close: () => undefined,
+        });
+      },
       Big: (params) => ({ text: 'b'.repeat(params['size'] as number) }),
       Endless: () => {
         const [reader, writer] = pipe();
@@ -460,6 +475,23 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
     expect(out).toBe('HELLO RAW WORLD\n');
     // The confirming reply goes to stderr: stdout belongs to the new protocol.
     expect(err).toBe('{}\n');
+  });
+
+  it('--upgrade closes the upgraded connection when a received fd cannot be saved (exit 1)', async () => {
+    const saveDir = join(dir, 'saved-upgrade-blocked');
+    mkdirSync(join(saveDir, 'fd-0'), { recursive: true });
+    rawFdToSend = openSync(textPath, 'r');
+    try {
+      const { code, out, err } = await runInProcess([
+        'varlink', 'call', '--upgrade', `--save-fds=${saveDir}`, address, 'org.example.fds.RawFd',
+      ]);
+      expect(code).toBe(1);
+      expect(out).toBe('');
+      expect(err).toMatch(/^\{"fd":0\}\njsonrpc-fdpass varlink call: cannot save the fd's content to \S+fd-0: EISDIR[^\n]*\n$/);
+    } finally {
+      closeSync(rawFdToSend);
+    }
+    // afterEach: the upgraded socket (ours and the service's) is closed, not left to the process exit.
   });
 
   it('--upgrade on a method that refuses exits 1 with the error', async () => {

@@ -11,7 +11,7 @@ import { makeSaveDir } from '../fd-report.js';
 import { openFdArgs } from '../open-fd-args.js';
 import { reportReceivedFds, type FdReportOptions } from './received-fds.js';
 import { reportFailure } from './report-failure.js';
-import { proxyUpgraded } from './upgrade-proxy.js';
+import { discardUpgraded, proxyUpgraded } from './upgrade-proxy.js';
 import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
 import { parseTimeoutArg } from '../timeout-arg.js';
 
@@ -100,7 +100,13 @@ export async function runCall(args: readonly string[], io: CallIo): Promise<numb
             const upgraded = await client.upgrade(method!, params, callOptions);
             // stdout carries the new protocol from here on, so the confirming reply goes to stderr.
             io.stderr.write(formatJsonOutput(upgraded.parameters, json === 'seq' ? 'short' : json));
-            await reportReceivedFds(upgraded.fds, io, { saveDir, signal: undefined });
+            try {
+              await reportReceivedFds(upgraded.fds, io, { saveDir, signal: undefined });
+            } catch (error) {
+              // The connection is no longer the client's (destroying it leaves this one open): close it here.
+              discardUpgraded(upgraded);
+              throw error;
+            }
             return proxyUpgraded(upgraded, { input: io.stdin ?? process.stdin, output: io.stdout, stderr: io.stderr });
           }
         }

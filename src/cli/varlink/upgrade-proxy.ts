@@ -11,6 +11,12 @@ export interface ProxyStreams {
   readonly stderr: NodeJS.WritableStream;
 }
 
+/** Closes an upgraded connection that will not be proxied, and the fds read past its confirming reply. */
+export function discardUpgraded(detached: VarlinkDetached): void {
+  detached.transport.destroy();
+  for (const chunk of detached.pending) Fd.closeAll(chunk.fds);
+}
+
 /**
  * Joins an upgraded connection with `input` and `output`, raw bytes both ways: what the service sends
  * (starting with the bytes read past the confirming reply) goes to `output`; `input` goes to the
