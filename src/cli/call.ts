@@ -136,29 +136,16 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   try {
     const fds = openFdArgs('--fd', options.fdArgs, owned);
     if (options.saveDir !== undefined) makeSaveDir('--save-fds', options.saveDir);
-    try {
-      peer = await connectPeer(options.socket, deadline ? { signal: deadline } : {});
-    } catch (error) {
-      const { code, text } = failure(error, options.pretty);
-      io.stderr.write(`${text}\n`);
-      return code;
-    }
+    peer = await connectPeer(options.socket, deadline ? { signal: deadline } : {});
     if (options.notify) {
       await peer.notify(options.method, options.params, { fds });
       return ExitCode.Ok;
     }
     const remaining = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (Date.now() - started));
-    let response;
-    try {
-      response = await peer.request(options.method, options.params, {
-        fds,
-        ...(remaining === undefined ? {} : { timeoutMs: remaining }),
-      });
-    } catch (error) {
-      const { code, text } = failure(error, options.pretty);
-      io.stderr.write(`${text}\n`);
-      return code;
-    }
+    const response = await peer.request(options.method, options.params, {
+      fds,
+      ...(remaining === undefined ? {} : { timeoutMs: remaining }),
+    });
     try {
       const infos = response.fds.map((fd, index) => describeFd(index, fd.value));
       if (options.saveDir !== undefined) {
@@ -190,6 +177,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     }
     return ExitCode.Ok;
   } catch (error) {
+    // Connecting, calling, saving: every failure after the arguments were accepted ends here.
     if (error instanceof UsageError) throw error;
     const { code, text } = failure(error, options.pretty);
     io.stderr.write(`${text}\n`);
