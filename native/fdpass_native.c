@@ -155,6 +155,32 @@ static int arg_addr(napi_env env, napi_value v, struct sockaddr_un* sa, socklen_
   return 0;
 }
 
+// Reads send's and recv's leading (fd, bytes, offset, length) arguments into fd and iov; false (with an
+// exception pending) when one has the wrong type or the range does not lie inside bytes.
+static bool arg_io(napi_env env, const napi_value* argv, int32_t* fd, struct iovec* iov) {
+  int32_t off, len;
+  uint8_t* data;
+  size_t size;
+  if (!arg_int(env, argv[0], fd) || !arg_typed(env, argv[1], napi_uint8_array, (void**)&data, &size) ||
+      !arg_int(env, argv[2], &off) || !arg_int(env, argv[3], &len)) {
+    throw_type(env, "bad arguments");
+    return false;
+  }
+  if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) {
+    throw_type(env, "range out of bounds");
+    return false;
+  }
+  iov->iov_base = data + off;
+  iov->iov_len = (size_t)len;
+  return true;
+}
+
+// The failure of a hot-path call (send, recv, accept), errno set: -1 for EAGAIN, else a thrown SystemError.
+static napi_value eagain_or_throw(napi_env env, const char* syscall) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, -1);
+  return throw_errno(env, syscall, errno);
+}
+
 #define ARGS(n)                                                       \
   size_t argc = n;                                                    \
   napi_value argv[n];                                                 \
@@ -260,10 +286,7 @@ static napi_value js_accept(napi_env env, napi_callback_info info) {
   // ECONNABORTED: a queued connection went away before we took it; the next one may be fine.
   do r = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   while (r < 0 && (errno == EINTR || errno == ECONNABORTED));
-  if (r < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, -1);
-    return throw_errno(env, "accept4", errno);
-  }
+  if (r < 0) return eagain_or_throw(env, "accept4");
   return make_int(env, r);
 }
 
@@ -271,19 +294,17 @@ static napi_value js_accept(napi_env env, napi_callback_info info) {
 // The fds (if any) ride the first byte; nothing is sent when the call fails.
 static napi_value js_send(napi_env env, napi_callback_info info) {
   ARGS(7);
-  int32_t fd, off, len, fd_start, fd_count;
-  uint8_t* data;
-  size_t size, nfds_total = 0;
+  int32_t fd, fd_start, fd_count;
+  size_t nfds_total = 0;
   int32_t* fds = NULL;
   napi_valuetype t;
+  struct iovec iov;
   union {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(int) * SEND_MAX_FDS)];
   } control;
-  if (!arg_int(env, argv[0], &fd) || !arg_typed(env, argv[1], napi_uint8_array, (void**)&data, &size) || !arg_int(env, argv[2], &off) ||
-      !arg_int(env, argv[3], &len) || !arg_int(env, argv[5], &fd_start) || !arg_int(env, argv[6], &fd_count))
-    return throw_type(env, "bad arguments");
-  if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) return throw_type(env, "range out of bounds");
+  if (!arg_int(env, argv[5], &fd_start) || !arg_int(env, argv[6], &fd_count)) return throw_type(env, "bad arguments");
+  if (!arg_io(env, argv, &fd, &iov)) return NULL;
   CHECK(napi_typeof(env, argv[4], &t));
   if (fd_count > 0) {
     if (t == napi_null || t == napi_undefined || !arg_typed(env, argv[4], napi_int32_array, (void**)&fds, &nfds_total))
@@ -292,7 +313,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       return throw_type(env, "fd range out of bounds");
     if (fd_count > SEND_MAX_FDS) return throw_errno(env, "sendmsg", EINVAL);
   }
-  struct iovec iov = {.iov_base = data + off, .iov_len = (size_t)len};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
   if (fd_count > 0) {
     memset(&control, 0, CMSG_SPACE(sizeof(int) * (size_t)fd_count));
@@ -307,10 +327,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   ssize_t n;
   do n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, -1);
-    return throw_errno(env, "sendmsg", errno);
-  }
+  if (n < 0) return eagain_or_throw(env, "sendmsg");
   return make_int(env, n);
 }
 
@@ -320,23 +337,21 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 // control buffer, so the kernel installs no fds for it.
 static napi_value js_recv(napi_env env, napi_callback_info info) {
   ARGS(6);
-  int32_t fd, off, len;
+  int32_t fd;
   bool peek;
-  uint8_t* data;
-  size_t size, out_len;
+  size_t out_len;
   int32_t* out;
+  struct iovec iov;
   union {
     struct cmsghdr align;
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
   } control;
-  if (!arg_int(env, argv[0], &fd) || !arg_typed(env, argv[1], napi_uint8_array, (void**)&data, &size) || !arg_int(env, argv[2], &off) ||
-      !arg_int(env, argv[3], &len) || napi_get_value_bool(env, argv[4], &peek) != napi_ok ||
+  if (napi_get_value_bool(env, argv[4], &peek) != napi_ok ||
       !arg_typed(env, argv[5], napi_int32_array, (void**)&out, &out_len) || out_len < 2 + MAX_FDS)
     return throw_type(env, "bad arguments");
-  if (off < 0 || len < 0 || (size_t)off + (size_t)len > size) return throw_type(env, "range out of bounds");
+  if (!arg_io(env, argv, &fd, &iov)) return NULL;
   out[0] = 0;
   out[1] = 0;
-  struct iovec iov = {.iov_base = data + off, .iov_len = (size_t)len};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
   if (!peek) {
     msg.msg_control = control.buf;
@@ -345,10 +360,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   ssize_t n;
   do n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | (peek ? MSG_PEEK : 0));
   while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, -1);
-    return throw_errno(env, "recvmsg", errno);
-  }
+  if (n < 0) return eagain_or_throw(env, "recvmsg");
   if (!peek) {
     instance_t* inst = instance(env);
     int32_t count = 0;
