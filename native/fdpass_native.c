@@ -593,7 +593,10 @@ static napi_value js_poll_create(napi_env env, napi_callback_info info) {
     if (p->callback) napi_delete_reference(env, p->callback), p->callback = NULL;
     if (p->async_ctx) napi_async_destroy(env, p->async_ctx), p->async_ctx = NULL;
     poller_start_close(p);
-    return NULL;
+    // Returning without an exception would hand JS `undefined` as if it were a poller owning the fd.
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
+    return throw_errno(env, "pollCreate", ENOMEM);
   }
   p->owns_fd = true;
   return ext;
