@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectPeer } from '../jsonrpc/connect-peer.js';
 import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
@@ -8,10 +7,9 @@ import type { JsonRpcPeer } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
-import { describeFd, formatFdLine, makeSaveDir, SaveFdError, saveFdContent } from './fd-report.js';
+import { describeFd, formatFdLine, makeSaveDir, SaveFdError, saveReceivedFd } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
 import { parseTimeoutArg } from './timeout-arg.js';
-import { transferProgress } from './transfer-progress.js';
 import { UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass call [OPTIONS] SOCKET METHOD [PARAMS_JSON]
@@ -152,18 +150,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         for (const info of infos) {
           // Files and pipes only: unlike the varlink verbs, `call` does not copy character devices.
           if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;
-          const path = join(options.saveDir, `fd-${info.index}`);
-          // A \r-rewritten line on stderr when it is a terminal and the copy takes long; nothing otherwise.
-          const progress = transferProgress(io.stderr, `saving fd-${info.index}`);
-          try {
-            await saveFdContent(response.fds[info.index]!.value, info.type, path, {
-              onBytes: (n) => progress.add(n),
-              ...(deadline ? { signal: deadline } : {}),
-            });
-          } finally {
-            progress.done();
-          }
-          info.saved = path;
+          await saveReceivedFd(response.fds[info.index]!.value, info, options.saveDir, `fd-${info.index}`, io.stderr, deadline);
         }
       }
       if (options.envelope) {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, write, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readFdChunks } from '../transport/read-fd.js';
+import { transferProgress } from './transfer-progress.js';
 import { UsageError } from './verb.js';
 
 /** Saving a received fd's content failed (not a timeout): exit code 1, not a connection failure. */
@@ -91,6 +92,32 @@ export function isSavable(info: FdInfo): boolean {
   return info.readable && (info.type === 'file' || info.type === 'pipe' || info.type === 'char-device');
 }
 
+/**
+ * Saves the content of received fd `fd` (described by `info`) to `dir/name` with {@link saveFdContent}
+ * and records the path in `info.saved`. A copy that takes long shows its progress on `stderr` when that
+ * is a terminal (a \r-rewritten line), nothing otherwise.
+ */
+export async function saveReceivedFd(
+  fd: number,
+  info: FdInfo,
+  dir: string,
+  name: string,
+  stderr: NodeJS.WritableStream,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const path = join(dir, name);
+  const progress = transferProgress(stderr, `saving ${name}`);
+  try {
+    await saveFdContent(fd, info.type, path, {
+      onBytes: (n) => progress.add(n),
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    progress.done();
+  }
+  info.saved = path;
+}
+
 /** A promise that rejects with the signal's reason once it aborts; `release` removes its listener. */
 function abortRace(signal: AbortSignal): { promise: Promise<never>; release(): void } {
   let onAbort = (): void => undefined;
@@ -114,7 +141,7 @@ function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number>
  * waiting out EAGAIN (see {@link readFdChunks}).
  * `onBytes` hears of every chunk copied (for progress). Resolves to the number of bytes copied.
  */
-export async function saveFdContent(
+async function saveFdContent(
   fd: number,
   type: FdInfo['type'],
   path: string,

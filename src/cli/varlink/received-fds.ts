@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { Fd } from '../../transport/fd.js';
-import { describeFd, formatFdLine, isSavable, saveFdContent } from '../fd-report.js';
+import { describeFd, formatFdLine, isSavable, saveReceivedFd } from '../fd-report.js';
 import type { CliIo } from '../verb.js';
-import { transferProgress } from '../transfer-progress.js';
 
 /** Where and how received fds are reported. */
 export interface FdReportOptions {
@@ -27,17 +25,7 @@ export async function reportReceivedFds(
       const info = describeFd(index, fd.value);
       if (options.saveDir !== undefined && isSavable(info)) {
         const name = reply === undefined ? `fd-${index}` : `reply-${reply}-fd-${index}`;
-        const path = join(options.saveDir, name);
-        const progress = transferProgress(io.stderr, `saving ${name}`);
-        try {
-          await saveFdContent(fd.value, info.type, path, {
-            onBytes: (n) => progress.add(n),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-        } finally {
-          progress.done();
-        }
-        info.saved = path;
+        await saveReceivedFd(fd.value, info, options.saveDir, name, io.stderr, options.signal);
       }
       io.stderr.write(`${formatFdLine(info, reply === undefined ? '' : `reply ${reply} `)}\n`);
     }
