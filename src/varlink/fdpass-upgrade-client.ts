@@ -1,16 +1,17 @@
 import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
-import { JsonRpcPeer, type PeerOptions } from '../jsonrpc/peer.js';
+import type { JsonRpcPeer, PeerOptions } from '../jsonrpc/peer.js';
 import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { checkTimeout } from '../jsonrpc/timeout-option.js';
 import { Fd, type FdLike } from '../transport/fd.js';
 import { FdPassUpgradeError } from './fdpass-upgrade-error.js';
 import {
   availableFdPassCodecs,
-  fdPassChannelCodec,
   FDPASS_CODECS_PARAMETER,
   FDPASS_DEFAULT_CODEC,
   FDPASS_PROTOCOL,
+  fdPassPeer,
   isFdPassCodec,
+  releaseDetached,
   type FdPassCodec,
 } from './fdpass-upgrade-protocol.js';
 import { UpgradeNotSupportedError } from './upgrade-not-supported-error.js';
@@ -53,10 +54,10 @@ function closedByService(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-function releaseDetached(result: VarlinkUpgradeResult, err: Error): void {
+/** Closes a confirmed upgrade's connection that will not become a peer, with every fd it received. */
+function releaseUpgrade(result: VarlinkUpgradeResult, err: Error): void {
   Fd.closeAll(result.fds);
-  for (const read of result.pending) Fd.closeAll(read.fds);
-  result.transport.destroy(err);
+  releaseDetached(result, err);
 }
 
 /**
@@ -111,7 +112,7 @@ export async function upgradeClientToFdPass(
   }
   if (stopped !== undefined) {
     // The reply won the race against the abort by a microtask; the caller has already given up.
-    releaseDetached(result, stopped);
+    releaseUpgrade(result, stopped);
     throw stopped;
   }
 
@@ -129,8 +130,8 @@ export async function upgradeClientToFdPass(
   }
   if (violation !== undefined || codec === undefined) {
     violation ??= new FdPassUpgradeError('codec', `${method} chose codec ${JSON.stringify(named)}, which was not offered`);
-    releaseDetached(result, violation);
+    releaseUpgrade(result, violation);
     throw violation;
   }
-  return new JsonRpcPeer(result.transport, { ...options.peer, codec: fdPassChannelCodec(codec), pending: result.pending });
+  return fdPassPeer(result, codec, options.peer);
 }

@@ -1,5 +1,7 @@
-import type { MessageCodec } from '../codec/message-codec.js';
 import { isMsgpackAvailable, msgpackCodec } from '../codec/msgpack-codec.js';
+import { JsonRpcPeer, type PeerOptions } from '../jsonrpc/peer.js';
+import { Fd } from '../transport/fd.js';
+import type { VarlinkDetached } from './varlink-connection.js';
 import { VarlinkError } from './varlink-error.js';
 
 /**
@@ -45,11 +47,24 @@ export function availableFdPassCodecs(): FdPassCodec[] {
 }
 
 /**
- * The channel codec for a negotiated name.
- * @throws {MsgpackUnavailableError} for `"msgpack"` without `msgpackr`.
+ * The JsonRpcPeer on a connection handed over by a confirmed upgrade: it speaks `codec` and reads
+ * `detached.pending` first. Nobody else holds the connection, so when the peer cannot be built (peer
+ * options it refuses; `"msgpack"` without `msgpackr`) the transport and the pending reads' fds are
+ * released before the error is thrown.
  */
-export function fdPassChannelCodec(codec: FdPassCodec): 'json' | MessageCodec {
-  return codec === 'msgpack' ? msgpackCodec() : 'json';
+export function fdPassPeer(detached: VarlinkDetached, codec: FdPassCodec, options: Omit<PeerOptions, 'pending' | 'codec'> = {}): JsonRpcPeer {
+  try {
+    return new JsonRpcPeer(detached.transport, { ...options, codec: codec === 'msgpack' ? msgpackCodec() : 'json', pending: detached.pending });
+  } catch (err) {
+    releaseDetached(detached, err as Error);
+    throw err;
+  }
+}
+
+/** Closes a handed-over connection nobody will run: the fds read past the reply, then the transport. */
+export function releaseDetached(detached: VarlinkDetached, err: Error): void {
+  for (const read of detached.pending) Fd.closeAll(read.fds);
+  detached.transport.destroy(err);
 }
 
 /**

@@ -1,12 +1,12 @@
-import { JsonRpcPeer, type PeerOptions } from '../jsonrpc/peer.js';
+import type { JsonRpcPeer, PeerOptions } from '../jsonrpc/peer.js';
 import type { VarlinkInterface, VarlinkMethod, VarlinkType } from './idl/idl-types.js';
 import { MsgpackUnavailableError } from '../codec/msgpack-unavailable-error.js';
 import {
   availableFdPassCodecs,
   chooseFdPassCodec,
-  fdPassChannelCodec,
   FDPASS_CODECS_PARAMETER,
   FDPASS_PROTOCOL,
+  fdPassPeer,
   type FdPassCodec,
   type FdPassUpgradeReply,
 } from './fdpass-upgrade-protocol.js';
@@ -89,7 +89,7 @@ export function fdPassUpgrade(handler: FdPassUpgradeHandler, options: FdPassUpgr
     if (ctx.signal.aborted) return;
     const reply: FdPassUpgradeReply = { protocol: FDPASS_PROTOCOL, codec };
     const detached = upgrade({ ...reply });
-    const peer = new JsonRpcPeer(detached.transport, { ...options.peer, codec: fdPassChannelCodec(codec), pending: detached.pending });
+    const peer = fdPassPeer(detached, codec, options.peer);
     const failed = (err: unknown): void => {
       try {
         options.onError?.(err instanceof Error ? err : new Error(String(err)), ctx.method);

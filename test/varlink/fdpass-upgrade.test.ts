@@ -337,6 +337,33 @@ describe.each<PairKind>(['memory', 'socketpair'])('upgrade into jsonrpc-fdpass o
   });
 });
 
+describe('peer options the upgraded connection cannot be built with', () => {
+  it('service side: closes the handed-over socket and the fds the client sent after the call', async () => {
+    const svc = new VarlinkService({ vendor: 'v', product: 'p', version: '1', url: 'u' }).addInterface(IDL, {
+      Connect: fdPassUpgrade(() => () => undefined, { peer: { highWaterMark: Number.NaN } }),
+    });
+    const [a, b] = transportPair('socketpair');
+    const done = svc.serve(b);
+    const raw = rawPeer(a);
+    using early = textFd('early');
+    await raw.write(`{"method":"${CONNECT}","parameters":{"name":"a"},"upgrade":true}\0`);
+    await raw.write('{"jsonrpc":"2.0","method":"read","fds":1}', [early]);
+    await done;
+    await raw.closed;
+  });
+
+  it('client side: rejects, closing the socket and the fds read past the reply', async () => {
+    const svc = service(() => () => undefined);
+    const [a, b] = transportPair('socketpair');
+    const done = svc.serve(b);
+    const client = new VarlinkClient(a);
+    const err = await client.upgradeToFdPass(CONNECT, { name: 'a' }, { peer: { highWaterMark: Number.NaN } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(/^highWaterMark must be a number/);
+    await done;
+  });
+});
+
 it('gives the upgrade handler the Varlink fds sent with the upgrade call', async () => {
   let text: string | undefined;
   const svc = service((_p, ctx) => {
