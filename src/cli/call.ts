@@ -10,7 +10,7 @@ import { ExitCode } from './exit-codes.js';
 import { describeFd, formatFdLine, makeSaveDir, SaveFdError, saveReceivedFd } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
 import { parseTimeoutArg } from './timeout-arg.js';
-import { UsageError, type CliIo, type Verb } from './verb.js';
+import { parseVerbArgs, UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass call [OPTIONS] SOCKET METHOD [PARAMS_JSON]
 
@@ -56,9 +56,8 @@ interface CallOptions {
 }
 
 function parse(args: readonly string[]): CallOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseVerbArgs(() =>
+    parseArgs({
       args: [...args],
       allowPositionals: true,
       strict: true,
@@ -70,11 +69,8 @@ function parse(args: readonly string[]): CallOptions {
         envelope: { type: 'boolean' },
         'save-fds': { type: 'string' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+    }),
+  );
   const [socket, method, paramsText, ...extra] = positionals;
   if (socket === undefined || method === undefined) throw new UsageError('SOCKET and METHOD are required');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);

@@ -7,10 +7,10 @@ import { runServerSuite } from '../conformance/live/run-server-suite.js';
 import { serverCases } from '../conformance/live/server-cases.js';
 import { runVarlinkSuite } from '../conformance/varlink/run-varlink-suite.js';
 import { varlinkCases } from '../conformance/varlink/varlink-cases.js';
-import { parseVarlinkAddress, VarlinkAddressError } from '../varlink/address.js';
 import { ExitCode } from './exit-codes.js';
 import { parseTimeoutArg } from './timeout-arg.js';
-import { UsageError, type CliIo, type Verb } from './verb.js';
+import { parseAddressArg } from './varlink/connect-client.js';
+import { parseVerbArgs, UsageError, type CliIo, type Verb } from './verb.js';
 
 const help = `Usage: jsonrpc-fdpass conformance --server SOCKET [--pid PID] [--timeout MS] [--only NAME]…
        jsonrpc-fdpass conformance --client COMMAND [--timeout MS]
@@ -87,9 +87,8 @@ async function runVectors(dir: string, onResult: (result: CaseResult) => void): 
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseVerbArgs(() =>
+    parseArgs({
       args: [...args],
       strict: true,
       options: {
@@ -104,10 +103,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         varlink: { type: 'string' },
         skip: { type: 'string', multiple: true },
       },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+    }),
+  );
   if (values.list === true) {
     for (const c of serverCases) io.stdout.write(`${c.name}\n`);
     return ExitCode.Ok;
@@ -130,12 +127,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (values.skip !== undefined && values.varlink === undefined) throw new UsageError('--skip needs --varlink');
   // Arguments naming nothing are mistakes (a typo, a bad path): running zero cases would report success.
   if (values.varlink !== undefined) {
-    try {
-      parseVarlinkAddress(values.varlink);
-    } catch (error) {
-      if (error instanceof VarlinkAddressError) throw new UsageError(error.message);
-      throw error;
-    }
+    parseAddressArg(values.varlink);
     const names = varlinkCases.map((c) => c.name);
     const unknown = values.skip?.find((name) => !names.includes(name));
     if (unknown !== undefined) throw new UsageError(`--skip ${JSON.stringify(unknown)} names no Varlink case`);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { listenPeers } from '../jsonrpc/server.js';
 import { echoHandlers } from '../conformance/echo-service.js';
 import { ExitCode } from './exit-codes.js';
-import { UsageError, type CliIo, type Verb } from './verb.js';
+import { parseVerbArgs, UsageError, type CliIo, type Verb } from './verb.js';
 
 /** How long a graceful shutdown may take before the remaining connections are destroyed. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -19,14 +19,9 @@ Options:
   --help          show this help`;
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  let socketPath: string;
-  try {
-    const { values } = parseArgs({ args: [...args], options: { socket: { type: 'string' } }, strict: true });
-    if (values.socket === undefined) throw new UsageError('--socket PATH is required');
-    socketPath = values.socket;
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseVerbArgs(() => parseArgs({ args: [...args], options: { socket: { type: 'string' } }, strict: true }));
+  const socketPath = values.socket;
+  if (socketPath === undefined) throw new UsageError('--socket PATH is required');
 
   const server = await listenPeers(socketPath, { handlers: echoHandlers });
   server.onError((error) => io.stderr.write(`connection error: ${error.message}\n`));

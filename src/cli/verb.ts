@@ -19,3 +19,12 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'ERR_USAGE';
 }
+
+/** Runs an argument parser (`parseArgs`), turning every mistake into a {@link UsageError} (exit code 2). */
+export function parseVerbArgs<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -3,7 +3,7 @@ import { Fd } from '../../transport/fd.js';
 import { parseVarlinkJson, VarlinkJsonError } from '../../varlink/idl/varlink-json.js';
 import { splitQualifiedName } from '../../varlink/idl/varlink-names.js';
 import type { VarlinkParameters } from '../../varlink/varlink-message.js';
-import { UsageError, type CliIo } from '../verb.js';
+import { parseVerbArgs, UsageError, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
@@ -12,7 +12,7 @@ import { openFdArgs } from '../open-fd-args.js';
 import { reportReceivedFds, type FdReportOptions } from './received-fds.js';
 import { reportFailure } from './report-failure.js';
 import { discardUpgraded, proxyUpgraded } from './upgrade-proxy.js';
-import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, takePositionals } from './verb-args.js';
 import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** The streams of `varlink call`: stdin is only read by --upgrade. */

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../verb.js';
+import { parseVerbArgs, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
-import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, takePositionals } from './verb-args.js';
 import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** `varlink info ADDRESS`: org.varlink.service.GetInfo as JSON on stdout. */

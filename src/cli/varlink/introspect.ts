@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { VarlinkClient } from '../../varlink/varlink-client.js';
 import { VarlinkProtocolError } from '../../varlink/varlink-protocol-error.js';
-import type { CliIo } from '../verb.js';
+import { parseVerbArgs, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { reportFailure } from './report-failure.js';
 import { serviceInterfaces } from './service-interfaces.js';
-import { parseVerbArgs, takePositionals } from './verb-args.js';
+import { takePositionals } from './verb-args.js';
 import { parseTimeoutArg } from '../timeout-arg.js';
 
 async function description(client: VarlinkClient, name: string, signal: AbortSignal | undefined): Promise<string> {

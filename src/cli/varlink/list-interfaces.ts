@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../verb.js';
+import { parseVerbArgs, type CliIo } from '../verb.js';
 import { parseAddressArg, withClient } from './connect-client.js';
 import { ExitCode } from '../exit-codes.js';
 import { serviceInterfaces } from './service-interfaces.js';
 import { formatJsonOutput } from './json-output.js';
 import { reportFailure } from './report-failure.js';
-import { parseJsonMode, parseVerbArgs, takePositionals } from './verb-args.js';
+import { parseJsonMode, takePositionals } from './verb-args.js';
 import { parseTimeoutArg } from '../timeout-arg.js';
 
 /** `varlink list-interfaces ADDRESS`: one interface name per line, or a JSON array with --json. */

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { parseInterface } from '../../varlink/idl/parse-interface.js';
 import { VarlinkIdlError } from '../../varlink/idl/varlink-idl-error.js';
-import type { CliIo } from '../verb.js';
+import { parseVerbArgs, type CliIo } from '../verb.js';
 import { ExitCode } from '../exit-codes.js';
 import { readIdlFile } from './read-idl-file.js';
-import { parseVerbArgs, takePositionals } from './verb-args.js';
+import { takePositionals } from './verb-args.js';
 
 /**
  * Parses FILE; on an error prints `FILE:LINE:COLUMN: problem` on stderr (the form editors jump to)

@@ -1,16 +1,6 @@
 import { UsageError } from '../verb.js';
 import { isJsonMode, type JsonMode } from './json-output.js';
 
-/** Runs an argument parser (`parseArgs`), turning every mistake into a {@link UsageError} (exit code 2). */
-export function parseVerbArgs<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-
 /** `--json=short|pretty|seq` (short when absent). */
 export function parseJsonMode(value: string | undefined): JsonMode {
   const mode = value ?? 'short';
