@@ -123,7 +123,6 @@ const STREAM_HIGH_WATER = 64;
 export class VarlinkClient implements AsyncDisposable {
   readonly #conn: VarlinkConnection;
   readonly #pending: PendingCall[] = [];
-  #upgrading = false;
   #closedError: Error | undefined;
   #child: ChildProcess | undefined;
   #program = '';
@@ -184,27 +183,7 @@ export class VarlinkClient implements AsyncDisposable {
     parameters?: VarlinkParameters,
     options: VarlinkCallOptions = {},
   ): Promise<VarlinkCallResult<P>> {
-    return new Promise<VarlinkCallResult<P>>((resolve, reject) => {
-      const entry = this.#enqueue(
-        'call',
-        method,
-        parameters,
-        options,
-        {
-          reply: (reply, fds) => {
-            if (reply.error !== undefined) {
-              Fd.closeAll(fds);
-              reject(new VarlinkError(reply.error, reply.parameters));
-            } else {
-              resolve({ parameters: reply.parameters as P, fds });
-            }
-            return true;
-          },
-          fail: reject,
-        },
-      );
-      if (entry instanceof Error) reject(entry);
-    });
+    return this.#callOnce('call', method, parameters, options, (reply, fds) => ({ parameters: reply.parameters as P, fds }));
   }
 
   /**
@@ -318,40 +297,12 @@ export class VarlinkClient implements AsyncDisposable {
     parameters?: VarlinkParameters,
     options: VarlinkCallOptions = {},
   ): Promise<VarlinkUpgradeResult<P>> {
-    return new Promise<VarlinkUpgradeResult<P>>((resolve, reject) => {
-      const entry = this.#enqueue('upgrade', method, parameters, options, {
-        reply: (reply, fds) => {
-          this.#upgrading = false;
-          if (reply.error !== undefined) {
-            Fd.closeAll(fds);
-            this.#conn.setBoundedReads(false);
-            reject(new VarlinkError(reply.error, reply.parameters));
-            return true;
-          }
-          // Still inside the read that delivered the reply: nothing after it was framed as Varlink.
-          const detached = this.#conn.detach();
-          this.#pending.shift();
-          this.#finishAfterDetach();
-          resolve({ parameters: reply.parameters as P, fds, ...detached });
-          return true;
-        },
-        fail: (err) => {
-          // Given up (abort, timeout): the reply still comes and may switch protocols, so calls stay
-          // refused until it is read (#onMessage); anything sent before it could reach the new protocol.
-          if (entry instanceof Error || !entry.abandoned) this.#upgrading = false;
-          reject(err);
-        },
-      });
-      if (entry instanceof Error) {
-        // Refused before anything was sent; bounded reads are left as they were, since another upgrade
-        // call may be waiting for its reply.
-        reject(entry);
-      } else {
-        this.#upgrading = true;
-        // Reads stop at each NUL from here on (no read can happen before this synchronous step ends), so
-        // the reply is never read together with bytes (and fds) of the protocol that may follow it.
-        this.#conn.setBoundedReads(true);
-      }
+    return this.#callOnce('upgrade', method, parameters, options, (reply, fds) => {
+      // Still inside the read that delivered the reply: nothing after it was framed as Varlink.
+      const detached = this.#conn.detach();
+      this.#pending.shift();
+      this.#finishAfterDetach();
+      return { parameters: reply.parameters as P, fds, ...detached };
     });
   }
 
@@ -388,12 +339,46 @@ export class VarlinkClient implements AsyncDisposable {
     await this.close();
   }
 
+  /**
+   * An upgrade call waits for its reply, also after its caller gave up (the reply may still switch
+   * protocols). No call may follow one, so it is the last in the queue; it leaves the queue when its
+   * reply is read, when it could not be sent, or when the connection closes.
+   */
+  get #upgrading(): boolean {
+    return this.#pending.at(-1)?.kind === 'upgrade';
+  }
+
   #checkCanCall(): Error | undefined {
     if (this.#conn.closed) {
       return new ConnectionClosedError('Varlink connection is closed', { cause: this.#closedError });
     }
     if (this.#upgrading) return new VarlinkUsageError('no call may follow an upgrade call before its reply');
     return undefined;
+  }
+
+  /** A `call` or `upgrade` call: one reply, `onReply` builds the result of a successful one. */
+  #callOnce<T>(
+    kind: 'call' | 'upgrade',
+    method: string,
+    parameters: VarlinkParameters | undefined,
+    options: VarlinkCallOptions,
+    onReply: (reply: VarlinkReply, fds: Fd[]) => T,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = this.#enqueue(kind, method, parameters, options, {
+        reply: (reply, fds) => {
+          if (reply.error !== undefined) {
+            Fd.closeAll(fds);
+            reject(new VarlinkError(reply.error, reply.parameters));
+          } else {
+            resolve(onReply(reply, fds));
+          }
+          return true;
+        },
+        fail: reject,
+      });
+      if (entry instanceof Error) reject(entry);
+    });
   }
 
   #enqueue(
@@ -457,16 +442,17 @@ export class VarlinkClient implements AsyncDisposable {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(new RequestTimeoutError(method, timeoutMs)), timeoutMs);
     this.#pending.push(entry);
+    // Reads stop at each NUL while an upgrade call is queued (no read can happen before this synchronous
+    // step ends), so its reply is never read together with bytes (and fds) of the protocol that may
+    // follow it. A call refused above leaves them as they are: an upgrade may be waiting for its reply.
+    if (kind === 'upgrade') this.#conn.setBoundedReads(true);
     this.#conn.sendEncoded(bytes, fds).catch((e: Error) => {
       // Not written (an fd that is not open: the transport fails just that write with EBADF): no reply
       // will come for it, so it must leave the queue, or replies would shift. The connection stays.
       if (nothingSent(e) && !this.#conn.closed) {
         const i = this.#pending.indexOf(entry);
         if (i >= 0) this.#pending.splice(i, 1);
-        if (entry.kind === 'upgrade') {
-          this.#upgrading = false;
-          this.#conn.setBoundedReads(false);
-        }
+        if (entry.kind === 'upgrade') this.#conn.setBoundedReads(false);
         if (!entry.abandoned) {
           entry.fail(new VarlinkUsageError(`${method} was not sent: an fd of the call is not open (${e.message})`, { cause: e }));
         }
@@ -497,25 +483,23 @@ export class VarlinkClient implements AsyncDisposable {
       this.#conn.destroy(new VarlinkProtocolError(`reply to ${entry.method} continues, but the call did not ask for more`));
       return;
     }
-    if (entry.abandoned) {
-      Fd.closeAll(fds);
-      if (entry.kind === 'upgrade' && reply.error === undefined) {
+    if (entry.kind === 'upgrade') {
+      if (reply.error !== undefined) {
+        // Refused: the connection stays Varlink, and its reads need not stop at each NUL any more.
+        this.#conn.setBoundedReads(false);
+      } else if (entry.abandoned) {
+        Fd.closeAll(fds);
         // The service switched protocols but nobody takes the connection: close it.
         this.#conn.destroy(new ConnectionClosedError('upgrade confirmed after the caller gave up'));
         return;
       }
-      if (entry.kind === 'upgrade') {
-        this.#upgrading = false;
-        this.#conn.setBoundedReads(false);
-      }
+    }
+    if (entry.abandoned) {
+      Fd.closeAll(fds);
       if (!reply.continues) this.#pending.shift();
       return;
     }
-    if (entry.kind === 'upgrade') {
-      entry.reply(reply, fds); // shifts the queue itself when it detaches
-      if (reply.error !== undefined) this.#pending.shift();
-      return;
-    }
+    // A confirmed upgrade has already emptied the queue (detached), so this shift finds nothing.
     const complete = entry.reply(reply, fds);
     if (complete || !reply.continues) this.#pending.shift();
   }
@@ -550,7 +534,6 @@ export class VarlinkClient implements AsyncDisposable {
     if (!this.#conn.closed) return;
     const err = new ConnectionClosedError('Varlink connection closed', { cause: this.#closedError });
     for (const entry of this.#pending.splice(0)) if (!entry.abandoned) entry.fail(err);
-    this.#upgrading = false;
     this.#pausedBy.clear();
     if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) {
       // exec: services exit on EOF; a stuck one must not outlive its only connection.
