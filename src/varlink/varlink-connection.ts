@@ -92,7 +92,6 @@ export class VarlinkConnection implements AsyncDisposable {
   #handoff: HandoffTransport | undefined;
   #closed = false;
   #closeReason: Error | undefined;
-  #reported = false;
   #ended = false;
 
   constructor(transport: Transport, handlers: VarlinkConnectionHandlers, options: VarlinkConnectionOptions = {}) {
@@ -423,15 +422,15 @@ export class VarlinkConnection implements AsyncDisposable {
     this.#finish();
   }
 
+  /** Releases what was read and not delivered, and reports the close; once (nothing is kept after it). */
   #finish(): void {
+    if (this.#closed) return;
     this.#closed = true;
     Fd.closeAll(this.#startFds);
     this.#startFds = [];
     for (const chunk of this.#raw) Fd.closeAll(chunk.fds);
     this.#raw = [];
     this.#framer.takeRemainder();
-    if (this.#reported) return;
-    this.#reported = true;
     this.#handlers.closed(this.#closeReason);
   }
 }
