@@ -1,5 +1,5 @@
 import { NulFramer, NulFramingError } from '../codec/nul-framer.js';
-import { Fd, type FdLike } from '../transport/fd.js';
+import { Fd, isFdNumber, type FdLike } from '../transport/fd.js';
 import { TransportClosedError } from '../transport/system-error.js';
 import type { PeerCredentials, Transport } from '../transport/transport.js';
 import { parseVarlinkJson, stringifyVarlinkJson, VarlinkJsonError } from './idl/varlink-json.js';
@@ -449,6 +449,6 @@ export function nothingSent(err: unknown): boolean {
 /** Why `fd` cannot be sent, or `undefined` when it can (as far as can be told without a syscall). */
 function fdProblem(fd: unknown): string | undefined {
   if (fd instanceof Fd) return fd.closed ? 'is closed or was taken' : undefined;
-  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= 0x7fffffff) return undefined;
+  if (isFdNumber(fd)) return undefined;
   return `is not a file descriptor: ${typeof fd === 'number' ? String(fd) : typeof fd}`;
 }
