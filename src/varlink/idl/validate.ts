@@ -1,4 +1,5 @@
 import type { VarlinkInterface, VarlinkStructType, VarlinkType } from './idl-types.js';
+import { isVarlinkFieldName } from './varlink-names.js';
 
 /** Options for checking a value against an IDL type. */
 export interface ValidateOptions {
@@ -296,7 +297,7 @@ function formatPath(path: readonly VarlinkValuePathSegment[]): string {
   for (const [i, seg] of path.entries()) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (i === 0) out += seg;
-    else if (/^[A-Za-z](_?[A-Za-z0-9])*$/.test(seg)) out += `.${seg}`;
+    else if (isVarlinkFieldName(seg)) out += `.${seg}`;
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
