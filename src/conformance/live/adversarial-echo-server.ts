@@ -1,5 +1,5 @@
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { PIPE_TEXT } from '../echo-service.js';
+import { PIPE_TEXT, READ_FILE_LIMIT } from '../echo-service.js';
 import { readFdText } from '../../transport/read-fd.js';
 import { textPipe } from '../text-pipe.js';
 import { FdPassChannel } from '../../fdpass/channel.js';
@@ -40,8 +40,6 @@ export interface AdversarialStats {
   readonly protocolErrors: string[];
   connections: number;
 }
-
-const READ_FILE_LIMIT = 16 * 1024 * 1024;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -140,7 +138,7 @@ export class AdversarialEchoServer implements AsyncDisposable {
         }
         case 'createPipe':
           result = { message: 'pipe created' };
-          outFds = [await textPipe(PIPE_TEXT)];
+          outFds = [textPipe(PIPE_TEXT)];
           break;
         default:
           written(await this.#write(socket, { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } }, []));
@@ -188,7 +186,7 @@ export class AdversarialEchoServer implements AsyncDisposable {
       case 'late-fds':
         await socket.write(bytes);
         await (fds.length > 0 ? sleep(SPLIT_PAUSE_MS) : yieldToLoop());
-        await socket.write(Buffer.from(' '), fds.length > 0 ? fds : [], { filler: 0x20 });
+        await socket.write(Buffer.from(' '), fds, { filler: 0x20 });
         return style;
     }
   }

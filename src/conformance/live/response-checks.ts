@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { Fd } from '../../transport/fd.js';
 import { CaseFailure, type CaseContext } from './live-case.js';
 import { RawConnectionTimeoutError, type RawConnection, type ReceivedMessage } from './raw-connection.js';
 
@@ -73,11 +74,11 @@ export async function expectResult(
 ): Promise<{ result: unknown; fds: ReceivedMessage['fds'] }> {
   const { message, fds } = await expectResponse(conn, id, timeoutMs);
   if ('error' in message) {
-    for (const fd of fds) fd.close();
+    Fd.closeAll(fds);
     throw new CaseFailure(`id ${brief(id)} was answered with an error: ${brief(message['error'])}`);
   }
   if (expected !== undefined && !isDeepStrictEqual(message['result'], expected)) {
-    for (const fd of fds) fd.close();
+    Fd.closeAll(fds);
     throw new CaseFailure(`id ${brief(id)}: expected result ${brief(expected)}, got ${brief(message['result'])}`);
   }
   return { result: message['result'], fds };
@@ -92,7 +93,7 @@ export async function expectError(
   options: ResponseOptions = {},
 ): Promise<void> {
   const { message, fds } = await expectResponse(conn, id, timeoutMs, options);
-  for (const fd of fds) fd.close();
+  Fd.closeAll(fds);
   const error = message['error'];
   const code = typeof error === 'object' && error !== null ? (error as Record<string, unknown>)['code'] : undefined;
   if (typeof code !== 'number' || !codes.includes(code)) {
@@ -108,12 +109,12 @@ export async function expectFatal(ctx: CaseContext, conn: RawConnection): Promis
   const messages = await conn.untilClosed(ctx.timeoutMs);
   if (messages === null) {
     const early = await conn.drain(0);
-    for (const m of early) for (const fd of m.fds) fd.close();
+    for (const m of early) Fd.closeAll(m.fds);
     const answered = early.length > 0 ? `; it answered ${brief(early.map((m) => m.value))}` : '';
     throw new CaseFailure(`the connection was still open ${ctx.timeoutMs} ms later${answered}`);
   }
   for (const received of messages) {
-    for (const fd of received.fds) fd.close();
+    Fd.closeAll(received.fds);
     const error = asObject(received.value)['error'];
     const code = typeof error === 'object' && error !== null ? (error as Record<string, unknown>)['code'] : undefined;
     if (code !== FD_ERROR_CODE) {

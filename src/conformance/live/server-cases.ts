@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readFdText } from '../../transport/read-fd.js';
-import type { Fd } from '../../transport/fd.js';
+import { Fd } from '../../transport/fd.js';
 import { CaseFailure, CaseSkip, type CaseContext, type LiveCase } from './live-case.js';
 import type { RawConnection } from './raw-connection.js';
 import {
@@ -35,10 +35,6 @@ const QUIET_MS = 300;
  */
 const SPLIT_PAUSE_MS = 25;
 
-function closeAll(fds: readonly Fd[]): void {
-  for (const fd of fds) fd.close();
-}
-
 /** Writes that may fail because the server (rightly) closed the connection already. */
 async function writeMayFail(conn: RawConnection, bytes: string, fds: readonly Fd[] = []): Promise<void> {
   try {
@@ -50,7 +46,7 @@ async function writeMayFail(conn: RawConnection, bytes: string, fds: readonly Fd
 
 async function expectReadFile(conn: RawConnection, ctx: CaseContext, id: unknown, text: string): Promise<void> {
   const { fds } = await expectResult(conn, id, ctx.timeoutMs, text);
-  closeAll(fds);
+  Fd.closeAll(fds);
 }
 
 const echoRoundTrip: LiveCase = {
@@ -86,7 +82,7 @@ const createPipe: LiveCase = {
       const text = await readFdText(fd.value, { maxBytes: 1 << 20, signal: AbortSignal.timeout(ctx.timeoutMs) });
       if (text.length === 0) throw new CaseFailure('the pipe holds no text');
     } finally {
-      closeAll(fds);
+      Fd.closeAll(fds);
     }
   },
 };
@@ -108,7 +104,7 @@ const echoFds: LiveCase = {
         throw new CaseFailure(`expected the same 3 files back in order (inodes ${want.join(',')}), got inodes ${got.join(',') || 'none'}`);
       }
     } finally {
-      closeAll(fds);
+      Fd.closeAll(fds);
     }
   },
 };
@@ -164,7 +160,7 @@ const coalesced: LiveCase = {
         const what = conn.end === 'open' ? 'no more responses came' : 'the server closed the connection';
         throw new CaseFailure(`${what} after ${i} of 3 messages${i > 0 ? `: ${received.join(' ')}` : ''}`);
       }
-      closeAll(next.fds);
+      Fd.closeAll(next.fds);
       received.push(JSON.stringify(next.value).slice(0, 200));
       const value = next.value as Record<string, unknown>;
       seen.set(value['id'], value['result']);
@@ -229,7 +225,7 @@ const pipelining: LiveCase = {
     while (pending.size > 0) {
       const next = await conn.next(ctx.timeoutMs).catch(() => null);
       if (next === null) throw new CaseFailure(`${pending.size} of ${count} requests were not answered`);
-      closeAll(next.fds);
+      Fd.closeAll(next.fds);
       const value = next.value as Record<string, unknown>;
       const id = value['id'];
       const result = value['result'] as { i?: unknown } | undefined;
@@ -272,11 +268,11 @@ const notification: LiveCase = {
     await conn.write(requestText(2, 'echo', ['after']));
     const first = await conn.next(ctx.timeoutMs).catch(() => null);
     if (first === null) throw new CaseFailure('no response to the request after the notifications');
-    closeAll(first.fds);
+    Fd.closeAll(first.fds);
     const id = (first.value as Record<string, unknown>)['id'];
     if (id !== 2) throw new CaseFailure(`a notification was answered: ${JSON.stringify(first.value)}`);
     const extra = await conn.drain(QUIET_MS);
-    for (const m of extra) closeAll(m.fds);
+    for (const m of extra) Fd.closeAll(m.fds);
     if (extra.length > 0) throw new CaseFailure(`a notification was answered: ${JSON.stringify(extra[0]?.value)}`);
   },
 };
