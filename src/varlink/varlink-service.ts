@@ -224,6 +224,8 @@ export class VarlinkService {
       const bad = checkParameters(reg.iface, method.output, params);
       if (bad !== undefined) throw new InvalidReplyError(`reply of ${call.method} does not match the IDL: ${bad.message}`);
     };
+    // The handler handed the connection over: what it returns or throws then has nobody to go to.
+    let upgraded = false;
     const ctx: VarlinkCallContext = {
       method: call.method,
       fds: r.fds,
@@ -236,19 +238,16 @@ export class VarlinkService {
         await r.reply(parameters, { continues: true, ...(fds ? { fds } : {}) });
       },
       ...(call.upgrade
-        ? { upgrade: (parameters: VarlinkParameters = {}, fds?: readonly FdLike[]) => r.upgrade(parameters, fds) }
+        ? {
+            upgrade: (parameters: VarlinkParameters = {}, fds?: readonly FdLike[]) => {
+              checkReply(parameters);
+              const detached = r.upgrade(parameters, fds);
+              upgraded = true;
+              return detached;
+            },
+          }
         : {}),
     };
-    let upgraded = false;
-    if (ctx.upgrade !== undefined) {
-      const upgrade = ctx.upgrade;
-      (ctx as { upgrade?: typeof upgrade }).upgrade = (parameters, fds) => {
-        checkReply(parameters ?? {});
-        const detached = upgrade(parameters, fds);
-        upgraded = true;
-        return detached;
-      };
-    }
     try {
       const result = handler(call.parameters, ctx);
       if (isAsyncIterator(result)) {
