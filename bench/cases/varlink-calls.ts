@@ -8,10 +8,6 @@ import type { VarlinkModules } from './varlink-modules.js';
  * framing → UnixSocket (NUL-bounded reads, since fds are enabled) → the service's IDL check → handler
  * → reply. Both ends in this process over `socketPair()`, like `oursInProcess` for JSON-RPC. A call's
  * fds are closed by the service once the handler settled.
- *
- * Register in run.ts: `const vl = await client([...], async () => varlinkInProcess(ours, await
- * loadVarlinkModules(ours)))`, then `roundTripRound(vl, iterations)` and `roundTripRound(vl,
- * iterations, [devNull])`.
  */
 export function varlinkInProcess(ours: OursModules, vm: VarlinkModules): BenchClient {
   const [a, b] = ours.unixSocket.socketPair();

@@ -21,10 +21,6 @@ export interface VarlinkManyFds {
  * Sets up both: a Varlink connection, and a second one upgraded into jsonrpc-fdpass (the upgrade is
  * not timed). The service sends the same pool of open `/dev/null` fds each time (borrowed); the client
  * closes what it receives. Every transfer checks the count it got, so a short delivery fails the round.
- *
- * Register in run.ts: `const many = await openVarlinkManyFds(ours, await loadVarlinkModules(ours),
- * opts.manyFds)`; `closers.push(() => many.close())`; `m.add(VM.varlinkManyFds, 'µs', 'lower',
- * many.varlinkRound)` and the same for `VM.upgradedManyFds` with `many.upgradedRound`.
  */
 export async function openVarlinkManyFds(ours: OursModules, vm: VarlinkModules, transfers: number, count = VARLINK_MANY_FDS): Promise<VarlinkManyFds> {
   const pool = Array.from({ length: count }, () => openSync('/dev/null', 'r'));
