@@ -167,27 +167,20 @@ class InterfaceParser {
   }
 
   private readMemberName(what: string): string {
-    const s = this.scanner;
-    const at = s.position();
-    const name = s.readWord();
-    if (name === '') throw s.errorHere(`expected ${what}`);
-    if (!isVarlinkMemberName(name)) {
-      throw s.errorAt(at, `invalid ${what} '${quoteExcerpt(name)}': must start with an uppercase letter and contain only letters and digits`);
-    }
-    return name;
+    return this.readName(what, isVarlinkMemberName, 'must start with an uppercase letter and contain only letters and digits');
   }
 
   private readFieldName(what: string): string {
+    return this.readName(what, isVarlinkFieldName, "must start with a letter, contain letters and digits, and use '_' only singly between them");
+  }
+
+  /** Reads a word that `valid` accepts; `rule` says what it must look like when it does not. */
+  private readName(what: string, valid: (name: string) => boolean, rule: string): string {
     const s = this.scanner;
     const at = s.position();
     const name = s.readWord();
     if (name === '') throw s.errorHere(`expected ${what}`);
-    if (!isVarlinkFieldName(name)) {
-      throw s.errorAt(
-        at,
-        `invalid ${what} '${quoteExcerpt(name)}': must start with a letter, contain letters and digits, and use '_' only singly between them`,
-      );
-    }
+    if (!valid(name)) throw s.errorAt(at, `invalid ${what} '${quoteExcerpt(name)}': ${rule}`);
     return name;
   }
 
