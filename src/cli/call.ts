@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
 import { connectPeer } from '../jsonrpc/connect-peer.js';
-import { ConnectionClosedError } from '../jsonrpc/connection-closed-error.js';
 import { JsonRpcError } from '../jsonrpc/jsonrpc-error.js';
 import type { JsonRpcParams } from '../jsonrpc/message.js';
 import type { JsonRpcPeer } from '../jsonrpc/peer.js';
-import { RequestTimeoutError } from '../jsonrpc/request-timeout-error.js';
 import { Fd } from '../transport/fd.js';
 import { ExitCode } from './exit-codes.js';
-import { describeFd, formatFdLine, makeSaveDir, SaveFdError, saveReceivedFd } from './fd-report.js';
+import { failureExitCode, failureMessage } from './failure.js';
+import { describeFd, formatFdLine, makeSaveDir, saveReceivedFd } from './fd-report.js';
 import { openFdArgs } from './open-fd-args.js';
 import { parseTimeoutArg } from './timeout-arg.js';
 import { parseVerbArgs, UsageError, type CliIo, type Verb } from './verb.js';
@@ -111,14 +110,9 @@ function formatJson(value: unknown, pretty: boolean): string {
 /** The error a rejected call maps to: its exit code and the line(s) for stderr. */
 function failure(error: unknown, pretty: boolean): { code: number; text: string } {
   if (error instanceof JsonRpcError) return { code: ExitCode.ErrorReply, text: formatJson(error.toJSON(), pretty) };
-  if (error instanceof SaveFdError) return { code: ExitCode.Failure, text: `jsonrpc-fdpass call: ${error.message}` };
-  if (error instanceof RequestTimeoutError) return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: ${error.message}` };
-  if (error instanceof Error && error.name === 'TimeoutError') {
-    return { code: ExitCode.Timeout, text: `jsonrpc-fdpass call: timed out (${error.message})` };
-  }
-  let message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ConnectionClosedError && error.cause instanceof Error) message += `: ${error.cause.message}`;
-  return { code: ExitCode.ConnectionFailure, text: `jsonrpc-fdpass call: ${message}` };
+  // The --timeout deadline (an AbortSignal's TimeoutError) says only "The operation was aborted due to timeout".
+  const byDeadline = error instanceof Error && error.name === 'TimeoutError';
+  return { code: failureExitCode(error), text: `jsonrpc-fdpass call: ${byDeadline ? `timed out (${error.message})` : failureMessage(error)}` };
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
