@@ -165,7 +165,11 @@ describe('conformance --server catches broken servers', () => {
   let broken: ServerChild;
   const socket = (mode: string): string => join(dir, `${mode}.sock`);
   beforeAll(async () => {
-    broken = await startChild('test/conformance/fixtures/broken-echo-server.ts', [dir, 'good', 'leak-fds', ...DEFECTS.map((d) => d.mode)], 'ready\n');
+    broken = await startChild(
+      'test/conformance/fixtures/broken-echo-server.ts',
+      [dir, 'good', 'leak-fds', 'echo-attaches-an-fd', ...DEFECTS.map((d) => d.mode)],
+      'ready\n',
+    );
   });
   afterAll(async () => {
     await broken.stop();
@@ -194,6 +198,20 @@ describe('conformance --server catches broken servers', () => {
       '3 passed, 1 failed, 0 skipped',
     ]);
     expect(code).toBe(1);
+  });
+
+  it('fds a server attaches to answers the cases ignore are closed all the same (expectNoFdLeaks)', async () => {
+    const { code, out } = await runInProcess([
+      'conformance', '--server', socket('echo-attaches-an-fd'), '--only', 'echo-round-trip', '--only', 'string-id',
+    ]);
+    expect(lines(out)).toEqual([
+      'PASS echo-round-trip',
+      'PASS string-id-is-preserved',
+      'PASS server-still-up-after-the-suite',
+      'SKIP no-fd-leak-in-the-server: needs --pid',
+      '3 passed, 0 failed, 1 skipped',
+    ]);
+    expect(code).toBe(0);
   });
 
   it('every case FAILs with its specific reason against the server with its defect (the rest of the server still serves)', async () => {

@@ -1,9 +1,12 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { JsonScanner } from '../../codec/json-scanner.js';
-import type { Fd, FdLike } from '../../transport/fd.js';
+import { Fd, type FdLike } from '../../transport/fd.js';
 import { connect, type UnixSocket } from '../../transport/unix-socket.js';
 
-/** One message the server sent, with the fds its `fds` member announced. */
+/**
+ * One message the server sent, with the fds its `fds` member announced. They stay the connection's: it
+ * closes them with itself (a case that keeps one longer must `take()` it).
+ */
 export interface ReceivedMessage {
   readonly value: unknown;
   readonly fds: Fd[];
@@ -28,7 +31,10 @@ export class RawConnection implements AsyncDisposable {
   readonly #socket: UnixSocket;
   readonly #scanner = new JsonScanner();
   readonly #messages: ReceivedMessage[] = [];
+  /** fds received and not yet handed out with a message. */
   readonly #fds: Fd[] = [];
+  /** Every fd received: closed with the connection, so fds a case ignores (an answer it only checks) do not leak. */
+  readonly #received: Fd[] = [];
   /** A parsed message still waiting for its fds. */
   #waiting: { value: unknown; count: number } | null = null;
   #end: ConnectionEnd = 'open';
@@ -126,11 +132,12 @@ export class RawConnection implements AsyncDisposable {
     return this.#messages.splice(0);
   }
 
-  /** Closes the socket and every fd received and not taken. */
+  /** Closes the socket and every fd received (those handed out with messages too, unless taken). */
   close(): void {
     this.#socket.destroy();
-    for (const message of this.#messages.splice(0)) for (const fd of message.fds) fd.close();
-    for (const fd of this.#fds.splice(0)) fd.close();
+    this.#messages.length = 0;
+    this.#fds.length = 0;
+    Fd.closeAll(this.#received.splice(0));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -161,6 +168,7 @@ export class RawConnection implements AsyncDisposable {
   }
 
   #onData(bytes: Buffer, fds: Fd[]): void {
+    this.#received.push(...fds);
     this.#fds.push(...fds);
     if (this.#garbled === undefined) {
       try {
