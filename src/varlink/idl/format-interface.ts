@@ -6,6 +6,7 @@ import type {
   VarlinkStructType,
   VarlinkType,
 } from './idl-types.js';
+import { FLAG_MARKERS } from './parse-interface.js';
 
 /** A struct or enum that would make its line longer than this gets one entry per line. */
 const MAX_LINE = 80;
@@ -56,10 +57,7 @@ function pushMember(out: string[], member: VarlinkMember): void {
 }
 
 function pushMethodMarkers(out: string[], method: VarlinkMethod): void {
-  if (method.more === 'required') out.push("# [Requires 'more' flag]");
-  if (method.more === 'supported') out.push("# [Supports 'more' flag]");
-  if (method.upgrade === 'required') out.push("# [Requires 'upgrade' flag]");
-  if (method.upgrade === 'supported') out.push("# [Supports 'upgrade' flag]");
+  for (const [marker, { flag, use }] of FLAG_MARKERS) if (method[flag] === use) out.push(`# ${marker}`);
 }
 
 function renderMethod(method: VarlinkMethod): string {

@@ -24,8 +24,11 @@ export const VARLINK_IDL_MAX_NESTING = 256;
 
 const PRIMITIVES = new Set(['bool', 'int', 'float', 'string', 'object', 'any']);
 
-// systemd's de-facto markers, one per comment line (sd-varlink-idl writes them just before `method`).
-const FLAG_MARKERS: ReadonlyMap<string, { flag: 'more' | 'upgrade'; use: VarlinkFlagUse }> = new Map([
+/**
+ * systemd's de-facto markers, one per comment line (sd-varlink-idl writes them just before `method`),
+ * in the order the formatter writes them.
+ */
+export const FLAG_MARKERS: ReadonlyMap<string, { flag: 'more' | 'upgrade'; use: VarlinkFlagUse }> = new Map([
   ["[Requires 'more' flag]", { flag: 'more', use: 'required' }],
   ["[Supports 'more' flag]", { flag: 'more', use: 'supported' }],
   ["[Requires 'upgrade' flag]", { flag: 'upgrade', use: 'required' }],
