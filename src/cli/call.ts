@@ -140,7 +140,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         for (const info of infos) {
           // Files and pipes only: unlike the varlink verbs, `call` does not copy character devices.
           if (!info.readable || (info.type !== 'file' && info.type !== 'pipe')) continue;
-          await saveReceivedFd(response.fds[info.index]!.value, info, options.saveDir, `fd-${info.index}`, io.stderr, deadline);
+          await saveReceivedFd(response.fds[info.index]!, info, options.saveDir, `fd-${info.index}`, io.stderr, deadline);
         }
       }
       if (options.envelope) {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, write, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Fd } from '../transport/fd.js';
 import { readFdChunks } from '../transport/read-fd.js';
 import { transferProgress } from './transfer-progress.js';
 import { UsageError } from './verb.js';
@@ -95,10 +96,11 @@ export function isSavable(info: FdInfo): boolean {
 /**
  * Saves the content of received fd `fd` (described by `info`) to `dir/name` with {@link saveFdContent}
  * and records the path in `info.saved`. A copy that takes long shows its progress on `stderr` when that
- * is a terminal (a \r-rewritten line), nothing otherwise.
+ * is a terminal (a \r-rewritten line), nothing otherwise. When it gives up (the deadline) with a read
+ * still in flight, `fd` is taken and closed once that read returned.
  */
 export async function saveReceivedFd(
-  fd: number,
+  fd: Fd,
   info: FdInfo,
   dir: string,
   name: string,
@@ -136,13 +138,13 @@ function writeChunk(fd: number, buffer: Buffer, length: number): Promise<number>
 }
 
 /**
- * Copies everything behind `fd` into a new file at `path`, streaming (the content may be large): a
+ * Copies everything behind `source` into a new file at `path`, streaming (the content may be large): a
  * regular file from offset 0 with pread (its shared offset is left alone), a pipe or device to EOF,
  * waiting out EAGAIN (see {@link readFdChunks}).
  * `onBytes` hears of every chunk copied (for progress). Resolves to the number of bytes copied.
  */
 async function saveFdContent(
-  fd: number,
+  source: Fd,
   type: FdInfo['type'],
   path: string,
   options: { signal?: AbortSignal; onBytes?: (bytes: number) => void } = {},
@@ -155,6 +157,7 @@ async function saveFdContent(
     throw saveError(path, error);
   }
   const target = out;
+  const fd = source.value;
   let copying = true;
   const copy = (async (): Promise<number> => {
     let total = 0;
@@ -183,9 +186,17 @@ async function saveFdContent(
     throw saveError(path, error);
   } finally {
     deadline?.release();
-    // A read or write still in flight must not meet a closed (maybe reused) fd number: close after it.
-    if (copying) void copy.catch(() => undefined).finally(() => closeSync(target));
-    else closeSync(target);
+    // A read or write still in flight must not meet a closed (maybe reused) fd number: close both after
+    // it. The source is taken from its owner, whose close would come at once.
+    if (copying) {
+      const taken = source.take();
+      void copy.catch(() => undefined).finally(() => {
+        closeSync(target);
+        closeSync(taken);
+      });
+    } else {
+      closeSync(target);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -245,6 +245,15 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
 });
 
 describe('jsonrpc-fdpass call --save-fds of a pipe that never ends', () => {
+  /** What /proc/self/fd/N points to; '' once N is gone (readdir's own fd). */
+  const readlinkSafe = (path: string): string => {
+    try {
+      return readlinkSync(path);
+    } catch {
+      return '';
+    }
+  };
+
   it('exits 4 once --timeout elapsed while saving, not 3', async () => {
     const baseline = openFdCount();
     const dir = mkdtempSync(join(tmpdir(), 'cli-call-endless-'));
@@ -274,6 +283,10 @@ describe('jsonrpc-fdpass call --save-fds of a pipe that never ends', () => {
       expect(err).toMatch(/^jsonrpc-fdpass call: timed out[^\n]*\n$/);
       expect(code).toBe(4);
       expect(out).toBe('');
+      // The read of the silent pipe still blocks in the thread pool: the received fd stays open under it
+      // (closing it would free its number for reuse while that read may not have started yet).
+      const pipeLink = readlinkSync(`/proc/self/fd/${writers[0]!.value}`);
+      expect(readdirSync('/proc/self/fd').filter((n) => readlinkSafe(`/proc/self/fd/${n}`) === pipeLink)).toHaveLength(2);
     } finally {
       Fd.closeAll(writers);
       await listener.close();

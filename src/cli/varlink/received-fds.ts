@@ -25,7 +25,7 @@ export async function reportReceivedFds(
       const info = describeFd(index, fd.value);
       if (options.saveDir !== undefined && isSavable(info)) {
         const name = reply === undefined ? `fd-${index}` : `reply-${reply}-fd-${index}`;
-        await saveReceivedFd(fd.value, info, options.saveDir, name, io.stderr, options.signal);
+        await saveReceivedFd(fd, info, options.saveDir, name, io.stderr, options.signal);
       }
       io.stderr.write(`${formatFdLine(info, reply === undefined ? '' : `reply ${reply} `)}\n`);
     }
