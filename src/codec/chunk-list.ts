@@ -4,9 +4,9 @@
  *
  * A framer reads the cursor's chunk ({@link ChunkList.chunk}) into a local, steps through it from
  * {@link ChunkList.offset} with a local index, then says how far it got ({@link ChunkList.seek},
- * {@link ChunkList.nextChunk}); its own state machine stays in the framer. A completed value is
- * copied out once ({@link ChunkList.slice}) and the chunks wholly before it are released
- * ({@link ChunkList.dropBefore}).
+ * {@link ChunkList.nextChunk}); its own state machine stays in the framer. Filler between values is
+ * skipped here ({@link ChunkList.skip}). A completed value is copied out once ({@link ChunkList.slice})
+ * and the chunks wholly before it are released ({@link ChunkList.dropBefore}).
  *
  * @internal
  */
@@ -97,6 +97,32 @@ export class ChunkList {
     this.#off = 0;
   }
 
+  /**
+   * Moves the cursor past the bytes marked in `filler` (see {@link byteTable}), releasing the chunks it
+   * leaves behind; returns how many bytes it skipped. The cursor then rests on another byte, or at the
+   * end of what was pushed ({@link ChunkList.chunk} is `undefined`).
+   */
+  skip(filler: Uint8Array): number {
+    let skipped = 0;
+    for (;;) {
+      const chunk = this.#chunks[this.#cursor];
+      if (chunk === undefined) return skipped;
+      const off = this.#off;
+      let i = off;
+      while (i < chunk.length && filler[chunk[i]!] === 1) i++;
+      if (i < chunk.length) {
+        // The common case, called by the framers' `next` for every message: nothing to skip or release.
+        if (i === off) return skipped;
+        this.seek(i);
+        this.dropBefore(this.#pos);
+        return skipped + i - off;
+      }
+      skipped += i - off;
+      this.nextChunk();
+      this.dropBefore(this.#pos);
+    }
+  }
+
   /** Copies stream bytes [start, end) out of the chunk list (no copy when they lie in one chunk). */
   slice(start: number, end: number): Buffer {
     // Kept small so the framers' `next` can inline it: the common case is a value inside the head chunk.
@@ -170,6 +196,17 @@ export class ChunkList {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A 256-entry table with 1 at each of `bytes`, for {@link ChunkList.skip}.
+ * @internal
+ */
+export function byteTable(bytes: readonly number[]): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const b of bytes) table[b] = 1;
+  return table;
+}
+
 /** Size of the storage small chunks are copied into: what one connection may hold beyond its bytes. */
 const COPY_STORAGE = 4096;
 

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ChunkList } from './chunk-list.js';
+import { byteTable, ChunkList } from './chunk-list.js';
 import { JsonFramingError } from './json-framing-error.js';
 
 const SPACE = 0x20;
@@ -17,6 +17,9 @@ const CLOSE_BRACKET = 0x5d;
 export function isJsonWhitespace(byte: number): boolean {
   return byte === SPACE || byte === LF || byte === CR || byte === TAB;
 }
+
+/** The same four bytes as a table for {@link ChunkList.skip}. */
+const WHITESPACE = byteTable([SPACE, TAB, LF, CR]);
 
 /** Options of a {@link JsonScanner}. */
 export interface JsonScannerOptions {
@@ -107,22 +110,8 @@ export class JsonScanner {
    */
   skipWhitespace(): boolean {
     if (this.#valueStart >= 0) return true;
-    const buf = this.#buf;
-    for (;;) {
-      const chunk = buf.chunk;
-      if (chunk === undefined) return false;
-      const off = buf.offset;
-      let i = off;
-      while (i < chunk.length && isJsonWhitespace(chunk[i]!)) i++;
-      this.#examined += i - off;
-      if (i < chunk.length) {
-        buf.seek(i);
-        buf.dropBefore(buf.position);
-        return true;
-      }
-      buf.nextChunk();
-      buf.dropBefore(buf.position);
-    }
+    this.#examined += this.#buf.skip(WHITESPACE);
+    return this.#buf.chunk !== undefined;
   }
 
   /** {@link skipWhitespace} under the name every message framer shares (JSON's filler is whitespace). */
@@ -137,6 +126,8 @@ export class JsonScanner {
    */
   next(): ScannedValue | null {
     const buf = this.#buf;
+    // Between values: the cursor then rests on the next value's first byte, or at the end.
+    if (this.#valueStart < 0) this.#examined += buf.skip(WHITESPACE);
     for (;;) {
       const chunk = buf.chunk;
       if (chunk === undefined) return null;
@@ -147,13 +138,6 @@ export class JsonScanner {
       const len = chunk.length;
 
       if (this.#valueStart < 0) {
-        while (i < len && isJsonWhitespace(chunk[i]!)) i++;
-        this.#examined += i - off;
-        if (i === len) {
-          buf.nextChunk();
-          buf.dropBefore(buf.position);
-          continue;
-        }
         const first = chunk[i]!;
         const at = base + i;
         if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {

@@ -1,4 +1,4 @@
-import { ChunkList } from './chunk-list.js';
+import { byteTable, ChunkList } from './chunk-list.js';
 import type { ScannedValue } from './json-scanner.js';
 import { MsgpackFramingError } from './msgpack-framing-error.js';
 
@@ -12,6 +12,7 @@ import { MsgpackFramingError } from './msgpack-framing-error.js';
  * filler and can never be confused with message bytes (and is an error inside a value).
  */
 export const MSGPACK_FILLER = 0xc1;
+const FILLER = byteTable([MSGPACK_FILLER]);
 
 /** Options of a {@link MsgpackSkipper}. */
 export interface MsgpackSkipperOptions {
@@ -150,22 +151,8 @@ export class MsgpackSkipper {
    */
   skipFiller(): boolean {
     if (this.#valueStart >= 0) return true;
-    const buf = this.#buf;
-    for (;;) {
-      const chunk = buf.chunk;
-      if (chunk === undefined) return false;
-      const off = buf.offset;
-      let i = off;
-      while (i < chunk.length && chunk[i] === MSGPACK_FILLER) i++;
-      this.#examined += i - off;
-      if (i < chunk.length) {
-        buf.seek(i);
-        buf.dropBefore(buf.position);
-        return true;
-      }
-      buf.nextChunk();
-      buf.dropBefore(buf.position);
-    }
+    this.#examined += this.#buf.skip(FILLER);
+    return this.#buf.chunk !== undefined;
   }
 
   /**
@@ -175,6 +162,8 @@ export class MsgpackSkipper {
    */
   next(): ScannedValue | null {
     const buf = this.#buf;
+    // Between values: the cursor then rests on the next value's first byte, or at the end.
+    if (this.#valueStart < 0) this.#examined += buf.skip(FILLER);
     for (;;) {
       const chunk = buf.chunk;
       if (chunk === undefined) return null;
@@ -185,13 +174,6 @@ export class MsgpackSkipper {
       const len = chunk.length;
 
       if (this.#valueStart < 0) {
-        while (i < len && chunk[i] === MSGPACK_FILLER) i++;
-        this.#examined += i - off;
-        if (i === len) {
-          buf.nextChunk();
-          buf.dropBefore(buf.position);
-          continue;
-        }
         const first = chunk[i]!;
         const at = base + i;
         if (!isContainerStart(ACTION[first]!)) {
