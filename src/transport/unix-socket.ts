@@ -487,16 +487,12 @@ export class UnixSocket implements Transport {
           if (fds && w.offset === 0 && w.fdIndex === 0) {
             if (closedFdIn(w.source, 0, fds.length)) {
               // Closed (or taken) after write() checked it: refuse the write, nothing of it went out.
-              this.#queue.shift();
-              this.#writableLength -= w.bytes.length;
-              settle(w, new FdClosedError('an fd of this write was closed or taken before it was sent'));
+              this.#refuseHead(new FdClosedError('an fd of this write was closed or taken before it was sent'));
               continue;
             }
             if (fds.length > this.#maxFds && w.filler === undefined) {
               // EINVAL lowered the maximum after write() accepted this; nothing of it went out yet.
-              this.#queue.shift();
-              this.#writableLength -= w.bytes.length;
-              settle(w, this.#tooManyFds(fds.length));
+              this.#refuseHead(this.#tooManyFds(fds.length));
               continue;
             }
             k = Math.min(this.#maxFds, fds.length);
@@ -541,9 +537,7 @@ export class UnixSocket implements Transport {
         // not read can cause it for every connection). Neither sent anything: when nothing of the
         // write went out yet, only that write fails; later the stream would be inconsistent.
         if ((code === 'EBADF' || code === 'ETOOMANYREFS') && k > 0 && w.offset === 0 && w.fdIndex === 0) {
-          this.#queue.shift();
-          this.#writableLength -= w.bytes.length;
-          settle(w, err as Error);
+          this.#refuseHead(err as Error);
           continue;
         }
         // The peer is gone: hand over what it sent before going, which destroy would discard.
@@ -565,6 +559,13 @@ export class UnixSocket implements Transport {
         this.#handlers?.drain?.();
       }
     }
+  }
+
+  /** Fails the head write, of which nothing went out yet, and drops it from the queue. */
+  #refuseHead(err: Error): void {
+    const w = this.#queue.shift()!;
+    this.#writableLength -= w.bytes.length;
+    settle(w, err);
   }
 
   /**
