@@ -393,16 +393,17 @@ export class UnixSocket implements Transport {
   }
 
   #read(): void {
-    if (this.#reading || !this.#handlers) return;
+    const handlers = this.#handlers;
+    if (this.#reading || !handlers) return;
     this.#reading = true;
     try {
-      this.#readSome();
+      this.#readSome(handlers);
     } finally {
       this.#reading = false;
     }
   }
 
-  #readSome(): void {
+  #readSome(handlers: TransportHandlers): void {
     const native = this.#native;
     const out = this.#fdOut;
     const scratch = this.#scratch;
@@ -451,11 +452,6 @@ export class UnixSocket implements Transport {
       // A view of the pool (no copy); the pool moves on, so these bytes are never written again.
       const bytes = readPool.subarray(readPoolUsed, readPoolUsed + n);
       readPoolUsed += n;
-      const handlers = this.#handlers;
-      if (!handlers) {
-        Fd.closeAll(fds);
-        return;
-      }
       handlers.data(bytes, fds);
       // A short read means the socket is (very likely) empty: skip the syscall that would say EAGAIN.
       // (Level-triggered polling reports anything that arrived meanwhile.)
