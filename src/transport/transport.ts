@@ -25,7 +25,7 @@ export interface TransportHandlers {
   error(err: Error): void;
   /** The transport is closed; pending writes were rejected, queued received fds closed. */
   close(): void;
-  /** Every queued write was handed to the kernel (after `write` returned `false`-ish backpressure). */
+  /** Every queued write was handed to the kernel, after one had to wait for room (the peer read slowly). */
   drain?(): void;
 }
 
