@@ -1,6 +1,6 @@
 /**
  * The buffered part of a byte stream: the chunks it arrived in, addressed by stream offset, with a read
- * cursor. The bookkeeping shared by the resumable framers (`JsonScanner`, `MsgpackSkipper`).
+ * cursor. The bookkeeping shared by the resumable framers (`JsonScanner`, `MsgpackSkipper`, `NulFramer`).
  *
  * A framer reads the cursor's chunk ({@link ChunkList.chunk}) into a local, steps through it from
  * {@link ChunkList.offset} with a local index, then says how far it got ({@link ChunkList.seek},
@@ -213,18 +213,16 @@ const COPY_STORAGE = 4096;
 /**
  * True when keeping `chunk` would pin much more memory than its bytes: it is less than half of the
  * buffer it is a view of (e.g. a read from UnixSocket's shared receive pool).
- * @internal
  */
-export function pinsMore(chunk: Buffer): boolean {
+function pinsMore(chunk: Buffer): boolean {
   return chunk.length < chunk.buffer.byteLength >>> 1;
 }
 
 /**
- * Storage of a framer's own for chunks it must keep across reads (an unfinished message) that would
- * otherwise pin a shared buffer ({@link pinsMore}).
- * @internal
+ * Storage of a chunk list's own for chunks it must keep across reads (an unfinished message) that
+ * would otherwise pin a shared buffer ({@link pinsMore}).
  */
-export class RetainedCopies {
+class RetainedCopies {
   #storage: Buffer | null = null;
   #used = 0;
 

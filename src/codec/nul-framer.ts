@@ -1,4 +1,4 @@
-import { pinsMore, RetainedCopies } from './chunk-list.js';
+import { ChunkList } from './chunk-list.js';
 
 /** Options of a {@link NulFramer}. */
 export interface NulFramerOptions {
@@ -21,22 +21,15 @@ const NUL = 0;
 /**
  * Cuts a byte stream into messages that each end with a NUL byte (Varlink framing).
  *
- * Each byte is searched once (`indexOf` resumes where the previous search stopped), and a message's
+ * Each byte is searched once (`indexOf` resumes at the cursor of its `ChunkList`), and a message's
  * bytes are copied at most once.
  */
 export class NulFramer {
   readonly #max: number;
-  #chunks: Buffer[] = [];
-  /** Bytes held in `#chunks`, of which the first `#scanned` contain no NUL. */
-  #length = 0;
-  #scanned = 0;
-  /** Index of the chunk holding byte `#scanned`, and the message-relative offset of its first byte. */
-  #scanChunk = 0;
-  #scanBase = 0;
-  /** Read offset into `#chunks[0]`. */
-  #off = 0;
-  /** Where small chunks of an unfinished message are copied (see {@link NulFramer.push}). */
-  #copies = new RetainedCopies();
+  /** Buffered chunks; the cursor is where the search for the next NUL resumes. */
+  readonly #buf = new ChunkList();
+  /** Stream offset of the first byte not yet returned. */
+  #start = 0;
 
   constructor(options: NulFramerOptions = {}) {
     this.#max = options.maxMessageBytes ?? 64 * 1024 * 1024;
@@ -44,35 +37,15 @@ export class NulFramer {
 
   /** Bytes buffered and not yet returned. */
   get bufferedBytes(): number {
-    return this.#length;
+    return this.#buf.received - this.#start;
   }
 
-  /** Appends bytes from the stream. */
+  /**
+   * Appends bytes from the stream. A chunk that continues an unfinished message is copied when it is
+   * a small view of a larger buffer (see `ChunkList.push`).
+   */
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.#length += chunk.length;
-    // Bytes already buffered are an unfinished message, kept with this chunk until its NUL: a small
-    // view (a read from UnixSocket's shared pool) would pin its whole buffer meanwhile, so it is copied
-    // (see ChunkList.push).
-    if (this.#chunks.length > 0 && pinsMore(chunk)) this.#pushCopy(chunk);
-    else this.#chunks.push(chunk);
-  }
-
-  #pushCopy(chunk: Buffer): void {
-    const chunks = this.#chunks;
-    const last = chunks.length - 1;
-    const prev = chunks[last]!;
-    const copy = this.#copies.copy(chunk, prev);
-    if (copy.length === chunk.length) {
-      chunks.push(copy);
-      return;
-    }
-    // `prev` grew. A scan that had finished it resumes inside it, at the same message offset.
-    chunks[last] = copy;
-    if (this.#scanChunk > last) {
-      this.#scanChunk = last;
-      this.#scanBase -= prev.length;
-    }
+    this.#buf.push(chunk);
   }
 
   /**
@@ -80,82 +53,32 @@ export class NulFramer {
    * @throws {@link NulFramingError} when the buffered message exceeds the limit.
    */
   next(): Buffer | null {
-    // Resume at the chunk holding the first unscanned byte.
-    let c = this.#scanChunk;
-    let base = this.#scanBase; // message-relative offset of chunks[c][0]
-    while (c < this.#chunks.length) {
-      const chunk = this.#chunks[c]!;
-      const end = base + chunk.length;
-      if (end > this.#scanned) {
-        const from = this.#scanned - base;
-        const at = chunk.indexOf(NUL, from);
-        if (at >= 0) {
-          const size = base + at;
-          if (size > this.#max) throw new NulFramingError(this.#max);
-          return this.#take(size);
-        }
-        this.#scanned = end;
+    const buf = this.#buf;
+    for (let chunk = buf.chunk; chunk !== undefined; chunk = buf.chunk) {
+      const at = chunk.indexOf(NUL, buf.offset);
+      if (at < 0) {
+        buf.nextChunk();
+        buf.dropBefore(this.#start);
+        continue;
       }
-      base = end;
-      c++;
-      this.#scanChunk = c;
-      this.#scanBase = base;
+      buf.seek(at);
+      const start = this.#start;
+      const end = buf.position;
+      if (end - start > this.#max) throw new NulFramingError(this.#max);
+      const message = buf.slice(start, end);
+      buf.seek(at + 1);
+      this.#start = buf.position;
+      buf.dropBefore(this.#start);
+      return message;
     }
-    if (this.#scanned > this.#max) throw new NulFramingError(this.#max);
+    if (buf.position - this.#start > this.#max) throw new NulFramingError(this.#max);
     return null;
   }
 
   /** Hands back every byte not yet returned, in order, and empties the framer. */
   takeRemainder(): Buffer[] {
-    const out = this.#chunks;
-    if (out.length > 0 && this.#off > 0) out[0] = out[0]!.subarray(this.#off);
-    this.#chunks = [];
-    this.#length = this.#scanned = this.#off = this.#scanChunk = this.#scanBase = 0;
+    const out = this.#buf.takeFrom(this.#start);
+    this.#start = this.#buf.position;
     return out;
-  }
-
-  /** Removes `size` message bytes plus the NUL from the front and returns the message. */
-  #take(size: number): Buffer {
-    const first = this.#chunks[0]!;
-    let message: Buffer;
-    if (this.#off + size < first.length) {
-      message = first.subarray(this.#off, this.#off + size);
-    } else {
-      message = Buffer.allocUnsafe(size);
-      let written = 0;
-      let c = 0;
-      let from = this.#off;
-      while (written < size) {
-        const chunk = this.#chunks[c]!;
-        const n = Math.min(chunk.length - from, size - written);
-        chunk.copy(message, written, from, from + n);
-        written += n;
-        from = 0;
-        c++;
-      }
-    }
-    this.#consume(size + 1);
-    return message;
-  }
-
-  #consume(n: number): void {
-    this.#length -= n;
-    this.#scanned = 0;
-    let left = n;
-    let drop = 0;
-    while (left > 0) {
-      const chunk = this.#chunks[drop]!;
-      const avail = chunk.length - this.#off;
-      if (left < avail) {
-        this.#off += left;
-        break;
-      }
-      left -= avail;
-      this.#off = 0;
-      drop++;
-    }
-    if (drop > 0) this.#chunks.splice(0, drop);
-    this.#scanChunk = 0;
-    this.#scanBase = -this.#off;
   }
 }
