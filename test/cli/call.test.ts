@@ -11,7 +11,7 @@ import { pipe } from '../../src/transport/pipe.js';
 import { listen } from '../../src/transport/unix-listener.js';
 import type { UnixSocket } from '../../src/transport/unix-socket.js';
 import { CLI_MAIN, root, runChild, runInProcess, type ServerChild, startServeEcho } from '../support/cli-child.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 
 // First in the file: no child process of an earlier test is still closing its pipes while it counts fds.
 describe('jsonrpc-fdpass call --save-fds progress', () => {
@@ -69,7 +69,7 @@ describe('jsonrpc-fdpass call --save-fds progress', () => {
   }
 
   it('shows a \\r-rewritten progress line on a terminal stderr, cleared before the fd line; nothing when stderr is not a terminal', async () => {
-    const baseline = openFdCount();
+    const baseline = openFds();
     const dir = mkdtempSync(join(tmpdir(), 'cli-call-progress-'));
     const server = await tricklingServer(join(dir, 'slow.sock'));
     try {
@@ -86,7 +86,7 @@ describe('jsonrpc-fdpass call --save-fds progress', () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    await expectFdCount(baseline);
+    await expectNoNewFds(baseline);
   });
 });
 
@@ -95,7 +95,7 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
   let socketPath = '';
   let server: ServerChild;
   let textPath = '';
-  let baseline = 0;
+  let baseline: ReadonlySet<number> = new Set();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cli-call-'));
@@ -111,12 +111,12 @@ describe('jsonrpc-fdpass call against a serve-echo child process', () => {
   });
 
   beforeEach(() => {
-    baseline = openFdCount();
+    baseline = openFds();
   });
 
   // Every call connects, sends, receives and closes: nothing may stay open in this process.
   afterEach(async () => {
-    await expectFdCount(baseline);
+    await expectNoNewFds(baseline);
   });
 
   it('prints the result as one line of JSON on stdout and exits 0', async () => {
@@ -255,7 +255,7 @@ describe('jsonrpc-fdpass call --save-fds of a pipe that never ends', () => {
   };
 
   it('exits 4 once --timeout elapsed while saving, not 3', async () => {
-    const baseline = openFdCount();
+    const baseline = openFds();
     const dir = mkdtempSync(join(tmpdir(), 'cli-call-endless-'));
     const listener = await listen(join(dir, 'endless.sock'));
     const accepted: UnixSocket[] = [];
@@ -293,7 +293,7 @@ describe('jsonrpc-fdpass call --save-fds of a pipe that never ends', () => {
       for (const socket of accepted) socket.destroy();
       rmSync(dir, { recursive: true, force: true });
     }
-    await expectFdCount(baseline);
+    await expectNoNewFds(baseline);
   });
 });
 

@@ -15,7 +15,7 @@ import { parseInterface } from '../../src/varlink/idl/parse-interface.js';
 import type { VarlinkServer } from '../../src/varlink/varlink-server.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { root, runChild, runInProcess, type ServerChild, startChild } from '../support/cli-child.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFdCount, openFds } from '../support/fd-count.js';
 
 const GO_CERT = '/usr/bin/varlink-go-certification';
 const CERT = 'org.varlink.certification';
@@ -269,7 +269,7 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
   let rawFdToSend = -1;
   let address = '';
   let textPath = '';
-  let baseline = 0;
+  let baseline: ReadonlySet<number> = new Set();
 
   beforeAll(async () => {
     textPath = join(dir, 'text.txt');
@@ -327,18 +327,19 @@ describe('varlink call with fds and --upgrade against an in-test service', () =>
 
   // Service-side sockets of the previous test close a few ticks after its client: wait until still.
   beforeEach(async () => {
-    baseline = openFdCount();
+    let count = openFdCount();
     for (let i = 0; i < 50; i++) {
       await sleep(20);
       const now = openFdCount();
-      if (now === baseline) break;
-      baseline = now;
+      if (now === count) break;
+      count = now;
     }
+    baseline = openFds();
   });
 
   // The CLI runs in this process for these: every fd it opened or received must be closed again.
   afterEach(async () => {
-    await expectFdCount(baseline);
+    await expectNoNewFds(baseline);
   });
 
   it('--push-fd PATH sends the file opened read-only; PARAMS_JSON refers to it by index', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fd } from '../../src/transport/fd.js';
-import { expectFdCount, openFdCount, processFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds, processFdCount } from '../support/fd-count.js';
 import { textFd } from '../support/fd-files.js';
 import { settledFdCount, startEchoChild, type EchoChild } from './echo-child.js';
 import { RawClient } from './raw-client.js';
@@ -13,7 +13,7 @@ import { RawClient } from './raw-client.js';
 let dir = '';
 let server: EchoChild;
 let serverFdsBefore = 0;
-let ourFdsBefore = 0;
+let ourFdsBefore: ReadonlySet<number> = new Set();
 
 /** A fresh connection still gets `echo` answered. */
 async function expectEchoServed(): Promise<void> {
@@ -47,7 +47,7 @@ async function expectFatal(reason: string, send: (client: RawClient) => Promise<
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'adversarial-'));
-  ourFdsBefore = openFdCount();
+  ourFdsBefore = openFds();
   server = await startEchoChild(join(dir, 'echo.sock'));
   // One served connection first, so fds the runtime opens lazily are in the baseline.
   await expectEchoServed();
@@ -57,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
-  await expectFdCount(ourFdsBefore);
+  await expectNoNewFds(ourFdsBefore);
 });
 
 describe('a serve-echo child facing adversarial peers', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
 import { within } from './within.js';
 
@@ -20,7 +20,7 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 it('a client out of fds gets a clear rejection and a closed connection; both processes survive', async () => {
-  const baseline = openFdCount();
+  const baseline = openFds();
   const path = tmp.path('ctrunc.sock');
   let answered = 0;
   const server = await listenPeers(path, {
@@ -75,5 +75,5 @@ it('a client out of fds gets a clear rejection and a closed connection; both pro
     child.kill('SIGKILL');
     await server.close();
   }
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JsonRpcPeer } from '../../src/jsonrpc/peer.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { tempDir } from '../support/temp-dir.js';
 import { processRss, startEchoChild } from './echo-child.js';
 
@@ -16,7 +16,7 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 it('200 pipelined 256 KiB echoes to a client that does not read: bounded server, all replies in order', async () => {
-  const baseline = openFdCount();
+  const baseline = openFds();
   const server = await startEchoChild(tmp.path('echo.sock'));
   try {
     const socket = await connect(server.socketPath);
@@ -59,5 +59,5 @@ it('200 pipelined 256 KiB echoes to a client that does not read: bounded server,
   } finally {
     expect(await server.stop()).toBe(0);
   }
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 }, 60_000);

@@ -13,7 +13,7 @@ import { listenPeers } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { textFd } from '../support/fd-files.js';
 import { tempDir } from '../support/temp-dir.js';
 import { within } from './within.js';
@@ -48,7 +48,7 @@ async function startWorker(fixture: string, workerData: unknown): Promise<{ work
 it('terminating a worker whose client has requests with fds in flight: the server sees the close, no leak', async () => {
   // Once, so that lazily opened worker machinery is in the baseline.
   await (await startWorker('worker-peer-server.ts', { path: tmp.path(`w${n++}.sock`) })).worker.terminate();
-  const baseline = openFdCount();
+  const baseline = openFds();
   for (let round = 0; round < 2; round++) {
     const aborted: boolean[] = [];
     const server = await listenPeers(tmp.path(`w${n++}.sock`), {
@@ -70,7 +70,7 @@ it('terminating a worker whose client has requests with fds in flight: the serve
     Fd.closeAll(lent);
     await server.close();
   }
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });
 
 // The held call here carries no fds, and the calls with fds are sent once it is held (reading has
@@ -78,7 +78,7 @@ it('terminating a worker whose client has requests with fds in flight: the serve
 // next test's subject.
 it('terminating a worker whose server has calls with fds pending: requests reject, no crash, no leak', async () => {
   await (await startWorker('worker-peer-server.ts', { path: tmp.path(`w${n++}.sock`) })).worker.terminate();
-  const baseline = openFdCount();
+  const baseline = openFds();
   for (let round = 0; round < 2; round++) {
     const path = tmp.path(`w${n++}.sock`);
     const { worker, exited } = await startWorker('worker-peer-server.ts', { path });
@@ -96,7 +96,7 @@ it('terminating a worker whose server has calls with fds pending: requests rejec
     expect(client.closed).toBe(true);
     Fd.closeAll(sent);
   }
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });
 
 // No JavaScript runs in a terminated worker, so its Fd objects cannot close anything: the addon
@@ -104,7 +104,7 @@ it('terminating a worker whose server has calls with fds pending: requests rejec
 // hook closes the rest.
 it('terminating a worker that holds received fds (ctx.fds, unclaimed in the channel) and a pipe: no leak', async () => {
   await (await startWorker('worker-fd-holder.ts', { path: tmp.path(`w${n++}.sock`) })).worker.terminate();
-  const baseline = openFdCount();
+  const baseline = openFds();
   for (let round = 0; round < 2; round++) {
     const path = tmp.path(`w${n++}.sock`);
     const { worker, exited } = await startWorker('worker-fd-holder.ts', { path });
@@ -122,5 +122,5 @@ it('terminating a worker that holds received fds (ctx.fds, unclaimed in the chan
     expect(await exited).toBe(1);
     await sock.close();
   }
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });

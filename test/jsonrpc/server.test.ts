@@ -9,12 +9,12 @@ import { listenPeers, type JsonRpcServer } from '../../src/jsonrpc/server.js';
 import { withFds } from '../../src/jsonrpc/with-fds.js';
 import { Fd } from '../../src/transport/fd.js';
 import { connect } from '../../src/transport/unix-socket.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { fdText, inode, textFd } from '../support/fd-files.js';
 
 let dir = '';
 let socketPath = '';
-let baseline = 0;
+let baseline: ReadonlySet<number> = new Set();
 const cleanup: Array<() => Promise<void> | void> = [];
 
 beforeAll(() => {
@@ -23,11 +23,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
   socketPath = join(dir, `s${Math.random().toString(36).slice(2)}.sock`);
-  baseline = openFdCount();
+  baseline = openFds();
 });
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });
 
 async function serve(options: Parameters<typeof listenPeers>[1] = {}): Promise<JsonRpcServer> {

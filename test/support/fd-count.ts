@@ -50,33 +50,43 @@ export interface FdLeakCheck {
   readonly timeoutMs?: number;
 }
 
-/** The fds open now that were not open at `baseline` (a set of {@link openFdNumbers}). */
-function leakedSince(baseline: ReadonlySet<number>): number[] {
+/** The fds open now, as a set of {@link openFdNumbers}: a baseline for {@link expectNoNewFds}. */
+export function openFds(): ReadonlySet<number> {
+  return new Set(openFdNumbers());
+}
+
+/** The fds open now that were not open at `baseline`. */
+function openedSince(baseline: ReadonlySet<number>): number[] {
   return openFdNumbers().filter((fd) => !baseline.has(fd));
 }
 
 /**
+ * Asserts that no fd is open that was not open at `baseline` ({@link openFds}), polling for up to
+ * `timeoutMs` for late closes first. Compared as sets of fd numbers: an fd that was open at the start
+ * and closed meanwhile (a previous test's child pipe closing late, node closing one of its own) is not
+ * a leak, and a count would call it one. Fails naming the fds that leaked.
+ */
+export async function expectNoNewFds(baseline: ReadonlySet<number>, timeoutMs = 500): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (openedSince(baseline).length > 0 && Date.now() < until) await sleep(10);
+  expect(openedSince(baseline)).toEqual([]);
+}
+
+/**
  * Registers hooks asserting that every test (in the file or describe block) opens no fd it does not
- * close. Compared as sets of fd numbers: an fd that was open at the start and closed during the test
- * (a previous test's child pipe closing late, node closing one of its own) is not this test's leak,
- * and a count would call it one. Returns the running test's starting count.
+ * close ({@link expectNoNewFds}). Returns the running test's starting count.
  */
 export function expectNoFdLeaks(check: FdLeakCheck = {}): () => number {
   let baseline: ReadonlySet<number> = new Set();
   let baselineCount = 0;
   beforeEach(() => {
-    baseline = new Set(openFdNumbers());
+    baseline = openFds();
     baselineCount = openFdCount();
   });
   afterEach(async () => {
     await check.cleanup?.();
-    if (check.settle === undefined) {
-      const until = Date.now() + (check.timeoutMs ?? 500);
-      while (leakedSince(baseline).length > 0 && Date.now() < until) await sleep(10);
-    } else {
-      await check.settle();
-    }
-    expect(leakedSince(baseline)).toEqual([]);
+    if (check.settle !== undefined) await check.settle();
+    await expectNoNewFds(baseline, check.settle === undefined ? check.timeoutMs : 0);
   });
   return () => baselineCount;
 }

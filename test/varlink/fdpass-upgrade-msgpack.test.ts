@@ -10,7 +10,7 @@ import { availableFdPassCodecs } from '../../src/varlink/fdpass-upgrade-protocol
 import { fdPassUpgrade, type FdPassUpgradeHandler } from '../../src/varlink/fdpass-upgrade-service.js';
 import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { fdText, textFd } from '../support/fd-files.js';
 import { transportPair, type PairKind } from './helpers.js';
 
@@ -22,12 +22,12 @@ method Connect(codecs: ?[]string) -> (protocol: string, codec: string)
 const CONNECT = 'org.example.mp.Connect';
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
-let baseline = 0;
+let baseline: ReadonlySet<number> = new Set();
 beforeEach(() => {
-  baseline = openFdCount();
+  baseline = openFds();
 });
 afterEach(async () => {
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });
 
 function service(connect: FdPassUpgradeHandler): VarlinkService {

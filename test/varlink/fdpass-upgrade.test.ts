@@ -13,7 +13,7 @@ import { VarlinkClient } from '../../src/varlink/varlink-client.js';
 import { VarlinkError } from '../../src/varlink/varlink-error.js';
 import { VarlinkService } from '../../src/varlink/varlink-service.js';
 import { VarlinkUsageError } from '../../src/varlink/varlink-usage-error.js';
-import { expectFdCount, openFdCount } from '../support/fd-count.js';
+import { expectNoNewFds, openFds } from '../support/fd-count.js';
 import { fdText, textFd } from '../support/fd-files.js';
 import { rawPeer, transportPair, type PairKind } from './helpers.js';
 
@@ -30,12 +30,12 @@ error Refused (why: string)
 
 const CONNECT = 'org.example.up.Connect';
 
-let baseline = 0;
+let baseline: ReadonlySet<number> = new Set();
 beforeEach(() => {
-  baseline = openFdCount();
+  baseline = openFds();
 });
 afterEach(async () => {
-  await expectFdCount(baseline);
+  await expectNoNewFds(baseline);
 });
 
 /** A peer handler set every accepted connection gets: reads fds, opens files, calls back. */
